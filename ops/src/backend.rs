@@ -1,0 +1,211 @@
+//! The [`Backend`] trait: every primitive weft computes with.
+//!
+//! `CpuBackend` and `CudaBackend` implement all of it, so an op cannot exist on one device
+//! only. The trait is deliberately low level: operands are `(buffer, layout)` pairs, shapes
+//! have already been checked and broadcast by the caller (`weft-autograd`), and every output
+//! is a fresh contiguous buffer. Index data travels in its own buffer type of [`Idx`].
+
+use crate::device::Device;
+use crate::element::{Element, Idx};
+use crate::error::Result;
+use crate::layout::Layout;
+use crate::rng::PhiloxState;
+
+/// Elementwise unary operations.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum UnaryOp {
+    Neg,
+    Exp,
+    Log,
+    Tanh,
+    Sigmoid,
+    Relu,
+    /// GELU, tanh approximation (as `torch.nn.GELU(approximate="tanh")`).
+    Gelu,
+    Sqrt,
+    Abs,
+    Square,
+    Recip,
+    Sin,
+    Cos,
+    /// `log(1 + exp(x))`, computed stably.
+    Softplus,
+    /// `log(1 + x)`.
+    Log1p,
+    /// `1` where `x > 0`, else `0`.
+    Step,
+    /// Sign: -1, 0 or 1.
+    Sign,
+    /// `x^p`.
+    Powf(f64),
+    /// `x` where `x > 0`, else `slope * x`.
+    LeakyRelu(f64),
+    /// `x` where `x > 0`, else `exp(x) - 1` (scaled by alpha).
+    Elu(f64),
+}
+
+/// Elementwise binary operations (operands broadcast by the caller).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinaryOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Max,
+    Min,
+    Pow,
+}
+
+/// Comparisons; the result is 1 where true and 0 where false, in the element type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+/// Reductions along one axis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReduceOp {
+    Sum,
+    Mean,
+    Max,
+    Min,
+    /// `log(sum(exp(x)))`, computed stably.
+    LogSumExp,
+}
+
+/// Every primitive of weft, on one device.
+///
+/// Conventions:
+/// - an operand is a buffer plus a [`Layout`] (any strides, offset, broadcast stride 0);
+/// - outputs are new contiguous buffers, row-major;
+/// - shapes are checked by the caller; a backend may assume they fit but must never read out
+///   of bounds (the CPU backend uses checked indexing where it cannot prove bounds).
+pub trait Backend: Send + Sync + 'static {
+    /// A buffer of elements on this device.
+    type Buf<T: Element>: Send + Sync;
+    /// A buffer of indices on this device.
+    type IdxBuf: Send + Sync;
+
+    /// The device this backend computes on.
+    fn device(&self) -> Device;
+
+    // ---------------------------------------------------------------- memory
+    /// A buffer of `n` zeros.
+    fn zeros<T: Element>(&self, n: usize) -> Result<Self::Buf<T>>;
+    /// A buffer of `n` copies of `value`.
+    fn fill<T: Element>(&self, n: usize, value: T) -> Result<Self::Buf<T>>;
+    /// Copies host data to the device.
+    fn from_slice<T: Element>(&self, data: &[T]) -> Result<Self::Buf<T>>;
+    /// Reads the view `l` of `x` back to the host, row-major.
+    fn to_vec<T: Element>(&self, x: &Self::Buf<T>, l: &Layout) -> Result<Vec<T>>;
+    /// Copies the view `l` of `x` into a new contiguous buffer.
+    fn copy_contiguous<T: Element>(&self, x: &Self::Buf<T>, l: &Layout) -> Result<Self::Buf<T>>;
+    /// Copies host indices to the device.
+    fn idx_from_slice(&self, data: &[Idx]) -> Result<Self::IdxBuf>;
+    /// Reads indices back to the host.
+    fn idx_to_vec(&self, x: &Self::IdxBuf) -> Result<Vec<Idx>>;
+
+    // ----------------------------------------------------------- elementwise
+    /// `op(x)` elementwise.
+    fn unary<T: Element>(&self, op: UnaryOp, x: &Self::Buf<T>, l: &Layout) -> Result<Self::Buf<T>>;
+    /// `op(a, b)` elementwise; `la` and `lb` have the same shape (broadcast strides allowed).
+    fn binary<T: Element>(
+        &self,
+        op: BinaryOp,
+        a: &Self::Buf<T>,
+        la: &Layout,
+        b: &Self::Buf<T>,
+        lb: &Layout,
+    ) -> Result<Self::Buf<T>>;
+    /// `a op b` as 1/0 elementwise; same-shape layouts as in [`Backend::binary`].
+    fn compare<T: Element>(
+        &self,
+        op: CmpOp,
+        a: &Self::Buf<T>,
+        la: &Layout,
+        b: &Self::Buf<T>,
+        lb: &Layout,
+    ) -> Result<Self::Buf<T>>;
+    /// `cond != 0 ? a : b` elementwise; the three layouts have the same shape.
+    #[allow(clippy::too_many_arguments)]
+    fn select<T: Element>(
+        &self,
+        cond: &Self::Buf<T>,
+        lc: &Layout,
+        a: &Self::Buf<T>,
+        la: &Layout,
+        b: &Self::Buf<T>,
+        lb: &Layout,
+    ) -> Result<Self::Buf<T>>;
+    /// `x * mul + add` elementwise.
+    fn affine<T: Element>(&self, x: &Self::Buf<T>, l: &Layout, mul: T, add: T) -> Result<Self::Buf<T>>;
+
+    // ------------------------------------------------------------ reductions
+    /// Reduces `axis` away: the output has the shape of `l` without `axis`.
+    fn reduce<T: Element>(&self, op: ReduceOp, x: &Self::Buf<T>, l: &Layout, axis: usize) -> Result<Self::Buf<T>>;
+    /// Index of the (first) maximum along `axis`; output shape as in [`Backend::reduce`].
+    fn argmax<T: Element>(&self, x: &Self::Buf<T>, l: &Layout, axis: usize) -> Result<Self::IdxBuf>;
+    /// Softmax (or log-softmax when `log`) along `axis`, fused and numerically stable.
+    fn softmax<T: Element>(&self, x: &Self::Buf<T>, l: &Layout, axis: usize, log: bool) -> Result<Self::Buf<T>>;
+
+    // ---------------------------------------------------------------- linalg
+    /// Batched matrix product: `la` is `[..., m, k]`, `lb` is `[..., k, n]` with equal batch
+    /// dims (broadcast strides allowed); the output is `[..., m, n]`.
+    fn matmul<T: Element>(&self, a: &Self::Buf<T>, la: &Layout, b: &Self::Buf<T>, lb: &Layout) -> Result<Self::Buf<T>>;
+    /// Lower Cholesky factor of the symmetric positive-definite `[n, n]` matrix `a`;
+    /// `Error::NotPositiveDefinite` names the failing pivot.
+    fn cholesky<T: Element>(&self, a: &Self::Buf<T>, la: &Layout) -> Result<Self::Buf<T>>;
+    /// Solves `op(A) X = B` for `X`, with `A` `[n, n]` triangular (`lower` or upper; only
+    /// that triangle is read), `op(A) = Aᵀ` when `transpose`, and `B` `[n, k]`.
+    #[allow(clippy::too_many_arguments)]
+    fn triangular_solve<T: Element>(
+        &self,
+        a: &Self::Buf<T>,
+        la: &Layout,
+        b: &Self::Buf<T>,
+        lb: &Layout,
+        lower: bool,
+        transpose: bool,
+    ) -> Result<Self::Buf<T>>;
+
+    // -------------------------------------------------------------- indexing
+    /// Gathers the slices `idx[i]` of `axis`: the output has `axis` of length `idx.len()`.
+    /// Indices are validated by the caller (all `< l.shape()[axis]`).
+    fn index_select<T: Element>(
+        &self,
+        x: &Self::Buf<T>,
+        l: &Layout,
+        axis: usize,
+        idx: &Self::IdxBuf,
+        n_idx: usize,
+    ) -> Result<Self::Buf<T>>;
+    /// Scatter-add: a copy of `dst` (contiguous, shape `dst_shape`) with slice `i` of `src`
+    /// along `axis` added into slice `idx[i]`. `src` has `axis` of length `n_idx`.
+    #[allow(clippy::too_many_arguments)]
+    fn index_add<T: Element>(
+        &self,
+        dst: &Self::Buf<T>,
+        dst_shape: &[usize],
+        axis: usize,
+        idx: &Self::IdxBuf,
+        n_idx: usize,
+        src: &Self::Buf<T>,
+        ls: &Layout,
+    ) -> Result<Self::Buf<T>>;
+    /// Concatenates views along `axis` (all other dims equal).
+    fn concat<T: Element>(&self, parts: &[(&Self::Buf<T>, &Layout)], axis: usize) -> Result<Self::Buf<T>>;
+
+    // ---------------------------------------------------------------- random
+    /// `n` uniforms in `(lo, hi)` from Philox; element `i` uses block `i / 4`, word `i % 4`.
+    fn uniform<T: Element>(&self, n: usize, st: PhiloxState, lo: T, hi: T) -> Result<Self::Buf<T>>;
+    /// `n` normals `mean + std * z`; elements `4b..4b+4` come from Box-Muller on block `b`
+    /// (words 0,1 give elements 0,1 and words 2,3 give elements 2,3).
+    fn normal<T: Element>(&self, n: usize, st: PhiloxState, mean: T, std: T) -> Result<Self::Buf<T>>;
+    /// Dropout mask: `1 / keep` with probability `keep`, else 0 (uniform of element `i` < keep).
+    fn dropout_mask<T: Element>(&self, n: usize, st: PhiloxState, keep: f64) -> Result<Self::Buf<T>>;
+}
