@@ -14,7 +14,7 @@
 //! - [`optim`] — SGD, Adam, AdamW;
 //! - [`io`] — save and load named parameters (safetensors).
 //!
-//! ```ignore
+//! ```
 //! use weft_autograd::{nn::{Linear, Module}, optim::{Adam, Optimizer}, Tensor};
 //! use weft_ops::{rng::Philox, Device};
 //! let mut rng = Philox::new(0);
@@ -25,7 +25,7 @@
 //! let grads = loss.backward()?;
 //! opt.step(&grads)?;
 //! # Ok::<(), weft_ops::Error>(())
-//! ```ignore
+//! ```
 
 mod dispatch;
 
