@@ -12,7 +12,8 @@
 //! - [`index`] — [`Indices`], integer index vectors for gathers and scatters;
 //! - [`nn`] — layers, activations, losses, initialisation, [`nn::Param`];
 //! - [`optim`] — SGD, Adam, AdamW;
-//! - [`io`] — save and load named parameters (safetensors).
+//! - [`io`] — save and load named parameters (safetensors);
+//! - [`synthetic`] — small generated datasets (two spirals) and accuracy.
 //!
 //! ```
 //! use weft_autograd::{nn::{Linear, Module}, optim::{Adam, Optimizer}, Tensor};
@@ -36,6 +37,7 @@ pub mod nn;
 pub mod ops;
 pub mod optim;
 pub mod storage;
+pub mod synthetic;
 pub mod tape;
 pub mod tensor;
 
