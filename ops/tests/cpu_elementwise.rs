@@ -168,7 +168,15 @@ fn binary_ref(op: BinaryOp, a: f64, b: f64) -> f64 {
 fn check_binary<T: Element>(shape: &[usize], seed: u64) {
     let mut rng = DataRng::new(seed);
     let mode = Values::pick(&mut rng);
-    let ops = [BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div, BinaryOp::Max, BinaryOp::Min, BinaryOp::Pow];
+    let ops = [
+        BinaryOp::Add,
+        BinaryOp::Sub,
+        BinaryOp::Mul,
+        BinaryOp::Div,
+        BinaryOp::Max,
+        BinaryOp::Min,
+        BinaryOp::Pow,
+    ];
     for op in ops {
         let (a, b) = broadcast_pair::<T>(
             shape,
@@ -185,7 +193,12 @@ fn check_binary<T: Element>(shape: &[usize], seed: u64) {
         );
         let want: Vec<f64> = a.values().iter().zip(b.values()).map(|(&x, y)| binary_ref(op, x, y)).collect();
         let got = B.binary(op, &a.buf, &a.layout, &b.buf, &b.layout).unwrap();
-        assert_close(&got, &want, elementwise_tol::<T>(), &format!("binary {op:?} {:?} {:?}", a.layout, b.layout));
+        assert_close(
+            &got,
+            &want,
+            elementwise_tol::<T>(),
+            &format!("binary {op:?} {:?} {:?}", a.layout, b.layout),
+        );
     }
 }
 

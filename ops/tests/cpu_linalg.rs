@@ -135,7 +135,8 @@ fn random_spd(n: usize, rng: &mut DataRng) -> Vec<f64> {
     let mut a = vec![0.0; n * n];
     for i in 0..n {
         for j in 0..n {
-            a[i * n + j] = (0..n).map(|q| m[i * n + q] * m[j * n + q]).sum::<f64>() + if i == j { n as f64 } else { 0.0 };
+            a[i * n + j] = (0..n).map(|q| m[i * n + q] * m[j * n + q]).sum::<f64>()
+                + if i == j { n as f64 } else { 0.0 };
         }
     }
     a
@@ -208,8 +209,12 @@ fn cholesky_rejects_non_pd_and_nan() {
     let l = Layout::contiguous(&[2, 2]);
     for (m, pivot) in [([0.0, 0.0, 0.0, 1.0], 0), ([1.0, 0.0, 2.0, 1.0], 1), ([4.0, 0.0, 1.0, f64::NAN], 1)] {
         let m32: Vec<f32> = to_t(&m);
-        assert!(matches!(B.cholesky(&m.to_vec(), &l), Err(Error::NotPositiveDefinite { pivot: p, .. }) if p == pivot));
-        assert!(matches!(B.cholesky(&m32, &l), Err(Error::NotPositiveDefinite { pivot: p, .. }) if p == pivot));
+        assert!(
+            matches!(B.cholesky(&m.to_vec(), &l), Err(Error::NotPositiveDefinite { pivot: p, .. }) if p == pivot)
+        );
+        assert!(
+            matches!(B.cholesky(&m32, &l), Err(Error::NotPositiveDefinite { pivot: p, .. }) if p == pivot)
+        );
     }
 }
 
@@ -271,7 +276,10 @@ fn check_triangular_solve<T: Element>(n: usize, k: usize, lower: bool, transpose
         &bv,
         &scale,
         tol,
-        &format!("op(A) X = B, n={n} k={k} lower={lower} transpose={transpose}, {:?} {:?}", va.layout, vb.layout),
+        &format!(
+            "op(A) X = B, n={n} k={k} lower={lower} transpose={transpose}, {:?} {:?}",
+            va.layout, vb.layout
+        ),
     );
 }
 

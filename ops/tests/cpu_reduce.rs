@@ -9,7 +9,8 @@ use weft_ops::{Backend, CpuBackend, Element, Layout, ReduceOp};
 
 const B: CpuBackend = CpuBackend;
 
-const REDUCE_OPS: [ReduceOp; 5] = [ReduceOp::Sum, ReduceOp::Mean, ReduceOp::Max, ReduceOp::Min, ReduceOp::LogSumExp];
+const REDUCE_OPS: [ReduceOp; 5] =
+    [ReduceOp::Sum, ReduceOp::Mean, ReduceOp::Max, ReduceOp::Min, ReduceOp::LogSumExp];
 
 /// The lanes along `axis`: for each output position (row-major over the shape without
 /// `axis`), the row-major input positions along the axis.
@@ -113,7 +114,13 @@ fn check_softmax<T: Element>(shape: &[usize], axis: usize, seed: u64) {
         let got = B.softmax(&v.buf, &v.layout, axis, log).unwrap();
         // Softmax values are relative-accurate; log-softmax is accurate relative to its size.
         let tol = per_type::<T>(1e-5, 1e-12) * if log { 1.0 } else { shape[axis] as f64 + 1.0 };
-        assert_close_scaled(&got, &want, &scale, tol, &format!("softmax log={log} axis {axis} of {:?}", v.layout));
+        assert_close_scaled(
+            &got,
+            &want,
+            &scale,
+            tol,
+            &format!("softmax log={log} axis {axis} of {:?}", v.layout),
+        );
     }
 }
 
