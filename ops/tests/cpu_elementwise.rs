@@ -312,3 +312,27 @@ fn max_min_propagate_nan() {
         assert_eq!(got[2], if op == BinaryOp::Max { 3.0 } else { 2.0 });
     }
 }
+
+/// The view generator behind every test here really produces the layouts it promises:
+/// non-contiguous, permuted, offset, broadcast (stride 0), and contiguous ones.
+#[test]
+fn random_views_cover_every_kind_of_layout() {
+    let mut rng = DataRng::new(1);
+    let (mut contiguous, mut strided, mut permuted, mut offset, mut stride0) = (0, 0, 0, 0, 0);
+    for _ in 0..500 {
+        let v = random_view::<f64>(&[3, 4, 5], &mut rng, true, |r| r.uniform(-1.0, 1.0));
+        let l = &v.layout;
+        assert!(l.max_offset() <= v.buf.len(), "view past its buffer: {l:?}");
+        assert!(v.values().iter().all(|x| x.is_finite()), "view reads an unwritten slot: {l:?}");
+        contiguous += l.is_contiguous() as usize;
+        strided += (!l.is_contiguous()) as usize;
+        permuted += l.strides().windows(2).any(|w| w[0] != 0 && w[1] != 0 && w[0] < w[1]) as usize;
+        offset += (l.offset() > 0) as usize;
+        stride0 += l.strides().contains(&0) as usize;
+    }
+    for (what, count) in
+        [("contiguous", contiguous), ("strided", strided), ("permuted", permuted), ("offset", offset), ("stride 0", stride0)]
+    {
+        assert!(count >= 25, "only {count} of 500 random views are {what}");
+    }
+}

@@ -180,3 +180,28 @@ fn reductions_of_empty_tensors() {
         }
     }
 }
+
+/// Large values do not overflow logsumexp or softmax, and a NaN in a lane gives NaN, on both
+/// the contiguous-lane (last axis) and the row-combining (first axis) paths.
+#[test]
+fn reductions_are_stable_and_propagate_nan() {
+    // [2, 2] with the lanes along axis 1: (1000, 1000) and (-1000, NaN).
+    let x = vec![1000.0f64, 1000.0, -1000.0, f64::NAN];
+    for (l, axis) in [(Layout::contiguous(&[2, 2]), 1), (Layout::contiguous(&[2, 2]).transpose(0, 1).unwrap(), 0)] {
+        let lse = B.reduce(ReduceOp::LogSumExp, &x, &l, axis).unwrap();
+        assert!((lse[0] - (1000.0 + 2f64.ln())).abs() < 1e-12 && lse[1].is_nan(), "logsumexp {lse:?}");
+        for op in [ReduceOp::Sum, ReduceOp::Mean, ReduceOp::Max, ReduceOp::Min] {
+            let r = B.reduce(op, &x, &l, axis).unwrap();
+            assert!(r[0].is_finite() && r[1].is_nan(), "{op:?} {r:?}");
+        }
+        let s = B.softmax(&x, &l, axis, false).unwrap();
+        let ls = B.softmax(&x, &l, axis, true).unwrap();
+        let lane0 = if axis == 1 { [0, 1] } else { [0, 2] };
+        for i in lane0 {
+            assert!((s[i] - 0.5).abs() < 1e-15 && (ls[i] + 2f64.ln()).abs() < 1e-12, "softmax {s:?} {ls:?}");
+        }
+    }
+    let y = vec![1000.0f32, 0.0, -1000.0];
+    let s = B.softmax(&y, &Layout::contiguous(&[3]), 0, true).unwrap();
+    assert!(s[0] == 0.0 && s[1] == -1000.0 && s[2] == -2000.0, "f32 log-softmax {s:?}");
+}
