@@ -330,9 +330,13 @@ fn random_views_cover_every_kind_of_layout() {
         offset += (l.offset() > 0) as usize;
         stride0 += l.strides().contains(&0) as usize;
     }
-    for (what, count) in
-        [("contiguous", contiguous), ("strided", strided), ("permuted", permuted), ("offset", offset), ("stride 0", stride0)]
-    {
+    for (what, count) in [
+        ("contiguous", contiguous),
+        ("strided", strided),
+        ("permuted", permuted),
+        ("offset", offset),
+        ("stride 0", stride0),
+    ] {
         assert!(count >= 25, "only {count} of 500 random views are {what}");
     }
 }

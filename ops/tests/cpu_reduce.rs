@@ -187,7 +187,9 @@ fn reductions_of_empty_tensors() {
 fn reductions_are_stable_and_propagate_nan() {
     // [2, 2] with the lanes along axis 1: (1000, 1000) and (-1000, NaN).
     let x = vec![1000.0f64, 1000.0, -1000.0, f64::NAN];
-    for (l, axis) in [(Layout::contiguous(&[2, 2]), 1), (Layout::contiguous(&[2, 2]).transpose(0, 1).unwrap(), 0)] {
+    for (l, axis) in
+        [(Layout::contiguous(&[2, 2]), 1), (Layout::contiguous(&[2, 2]).transpose(0, 1).unwrap(), 0)]
+    {
         let lse = B.reduce(ReduceOp::LogSumExp, &x, &l, axis).unwrap();
         assert!((lse[0] - (1000.0 + 2f64.ln())).abs() < 1e-12 && lse[1].is_nan(), "logsumexp {lse:?}");
         for op in [ReduceOp::Sum, ReduceOp::Mean, ReduceOp::Max, ReduceOp::Min] {
