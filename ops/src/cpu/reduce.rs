@@ -56,6 +56,9 @@ pub fn reduce<T: Element>(op: ReduceOp, x: &[T], l: &Layout, axis: usize) -> Vec
         return (0..outer).map(|o| reduce_run(op, &xs[o * len..(o + 1) * len])).collect();
     }
     let mut out = vec![T::zero(); outer * inner];
+    if out.is_empty() {
+        return out; // an empty axis after `axis` (inner == 0): nothing to reduce into
+    }
     let block = |o: usize, acc: &mut [T]| {
         let rows = &xs[o * len * inner..(o + 1) * len * inner];
         match op {
