@@ -94,7 +94,7 @@ impl ChainDraws {
 }
 
 enum Kernel {
-    Nuts(Nuts),
+    Nuts(Box<Nuts>),
     Hmc(Hmc),
 }
 
@@ -169,7 +169,7 @@ pub fn run_chain(
     let mut metric = Metric::identity(cfg.metric, d);
     let (mut kernel, max_depth) = match cfg.algorithm {
         Algorithm::Nuts { max_depth } => (
-            Kernel::Nuts(Nuts::new(d, max_depth, cfg.max_delta_h)),
+            Kernel::Nuts(Box::new(Nuts::new(d, max_depth, cfg.max_delta_h))),
             max_depth,
         ),
         Algorithm::Hmc { n_leapfrog } => (Kernel::Hmc(Hmc::new(d, n_leapfrog, cfg.max_delta_h)), 0),

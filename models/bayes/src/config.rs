@@ -123,7 +123,7 @@ impl SamplerConfig {
             }
             _ => {}
         }
-        if !(self.max_delta_h > 0.0) {
+        if self.max_delta_h.is_nan() || self.max_delta_h <= 0.0 {
             return Err(Error::invalid(
                 op,
                 format!("max_delta_h {} must be > 0", self.max_delta_h),

@@ -40,7 +40,7 @@ pub fn cholesky(op: &'static str, a: &[f64], n: usize) -> Result<Vec<f64>> {
                 s -= l[i * n + k] * l[j * n + k];
             }
             if i == j {
-                if !(s > 0.0) || !s.is_finite() {
+                if !(s.is_finite() && s > 0.0) {
                     return Err(Error::NotPositiveDefinite {
                         op,
                         pivot: i,

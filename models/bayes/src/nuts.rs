@@ -376,8 +376,8 @@ fn build_tree(
         z_propose.copy_from(&lv.z_final);
     }
 
-    for i in 0..rho.len() {
-        rho[i] += lv.rho_init[i] + lv.rho_final[i];
+    for ((r, a), b) in rho.iter_mut().zip(&lv.rho_init).zip(&lv.rho_final) {
+        *r += a + b;
     }
     let persist = criterion(p_sharp_beg, p_sharp_end, &lv.rho_init, &lv.rho_final)
         && criterion(

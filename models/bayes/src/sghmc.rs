@@ -145,6 +145,7 @@ pub fn run_sghmc(
     let mut divergent_since_draw = false;
     let mut warmup_divergences = 0;
     let mut lp = lp0;
+    let mut since_draw = 0;
     for it in 0..total {
         // `grad` holds d log p at `theta`; U's gradient is its negative.
         let burning = it < cfg.burn_in;
@@ -194,7 +195,11 @@ pub fn run_sghmc(
         } else {
             bad_run = 0;
         }
-        if !burning && (it + 1 - cfg.burn_in) % cfg.thin == 0 {
+        if !burning {
+            since_draw += 1;
+        }
+        if since_draw == cfg.thin {
+            since_draw = 0;
             draws.extend_from_slice(&theta);
             stats.push(DrawStats {
                 lp,

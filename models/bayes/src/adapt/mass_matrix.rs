@@ -42,15 +42,15 @@ impl MassMatrixAdapter {
     pub fn add(&mut self, q: &[f64]) {
         self.n += 1;
         let inv_n = 1.0 / self.n as f64;
-        for i in 0..self.dim {
-            self.delta[i] = q[i] - self.mean[i];
-            self.mean[i] += self.delta[i] * inv_n;
+        for ((d, m), &x) in self.delta.iter_mut().zip(self.mean.iter_mut()).zip(q) {
+            *d = x - *m;
+            *m += *d * inv_n;
         }
         match self.kind {
             MetricKind::Dense => {
                 let d = self.dim;
-                for i in 0..d {
-                    let after_i = q[i] - self.mean[i];
+                for (i, (&x, &m)) in q.iter().zip(&self.mean).enumerate() {
+                    let after_i = x - m;
                     let row = &mut self.m2[i * d..(i + 1) * d];
                     for (r, dj) in row.iter_mut().zip(&self.delta) {
                         *r += after_i * dj;
@@ -58,8 +58,10 @@ impl MassMatrixAdapter {
                 }
             }
             _ => {
-                for i in 0..self.dim {
-                    self.m2[i] += self.delta[i] * (q[i] - self.mean[i]);
+                for (((m2, d), &x), &m) in
+                    self.m2.iter_mut().zip(&self.delta).zip(q).zip(&self.mean)
+                {
+                    *m2 += d * (x - m);
                 }
             }
         }

@@ -127,7 +127,8 @@ pub fn find_initial_step_size(
     // 2^±1100 spans every finite f64, so the loop is bounded.
     for _ in 0..1100 {
         let dh = delta_h(ham, rng, eps)?;
-        if (direction == 1 && !(dh > log08)) || (direction == -1 && !(dh < log08)) {
+        let (above, below) = (dh > log08, dh < log08);
+        if (direction == 1 && !above) || (direction == -1 && !below) {
             return Ok(eps);
         }
         eps = if direction == 1 { 2.0 * eps } else { 0.5 * eps };
