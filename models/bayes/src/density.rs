@@ -33,6 +33,15 @@ impl<T: LogDensity + ?Sized> LogDensity for Box<T> {
     }
 }
 
+impl<T: LogDensity + ?Sized> LogDensity for &mut T {
+    fn dim(&self) -> usize {
+        (**self).dim()
+    }
+    fn log_density_and_grad(&mut self, theta: &[f64], grad: &mut [f64]) -> Result<f64> {
+        (**self).log_density_and_grad(theta, grad)
+    }
+}
+
 /// A [`LogDensity`] from a closure `f(theta, grad) -> Result<log p>`.
 ///
 /// ```
