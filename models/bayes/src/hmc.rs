@@ -35,10 +35,10 @@ impl Hmc {
     ) -> Result<TransitionStats> {
         let z = &mut self.z;
         z.copy_from(current);
-        ham.metric.sample_momentum(rng, &mut z.p, &mut self.scratch);
-        ham.metric.velocity(&z.p, &mut z.v);
+        ham.refresh(z, rng, &mut self.scratch);
         current.p.copy_from_slice(&z.p);
         current.v.copy_from_slice(&z.v);
+        current.mgrad.copy_from_slice(&z.mgrad);
         let h0 = z.energy();
         let mut steps = 0;
         let mut divergent = false;

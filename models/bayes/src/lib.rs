@@ -11,6 +11,7 @@
 //! - [`layout`]: [`ParamLayout`], named parameter blocks packed into the flat vector;
 //! - [`bijection`]: [`Bijection`] (identity, exp, sigmoid) with log-Jacobians;
 //! - [`prior`]: [`Prior`] (Normal, Laplace, Student-t, Gamma, HalfCauchy, LogNormal);
+//! - [`linalg`]: vectorised dot products for the integrators;
 //! - [`special`]: `ln Γ`, the normal quantile, log-sum-exp;
 //! - [`metric`]: [`Metric`] (diagonal / dense inverse mass matrix) and [`MetricKind`];
 //! - [`phase`]: phase-space points and the leapfrog integrator;
@@ -33,6 +34,7 @@ pub mod density;
 pub mod diagnostics;
 pub mod hmc;
 pub mod layout;
+pub mod linalg;
 pub mod metric;
 pub mod nuts;
 pub mod phase;

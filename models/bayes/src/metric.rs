@@ -117,7 +117,7 @@ impl Metric {
                 let n = p.len();
                 for (i, o) in out.iter_mut().enumerate() {
                     let row = &inv_mass[i * n..(i + 1) * n];
-                    *o = row.iter().zip(p).map(|(a, b)| a * b).sum();
+                    *o = crate::linalg::dot(row, p);
                 }
             }
         }

@@ -117,12 +117,7 @@ struct TreeCtx<'h, 'a> {
 /// `p_sharp_plus . rho > 0 && p_sharp_minus . rho > 0` with `rho = a + b`.
 #[inline]
 fn criterion(p_sharp_minus: &[f64], p_sharp_plus: &[f64], a: &[f64], b: &[f64]) -> bool {
-    let (mut dm, mut dp) = (0.0, 0.0);
-    for i in 0..a.len() {
-        let r = a[i] + b[i];
-        dm += p_sharp_minus[i] * r;
-        dp += p_sharp_plus[i] * r;
-    }
+    let (dm, dp) = crate::linalg::dot2_sum(p_sharp_minus, p_sharp_plus, a, b);
     dp > 0.0 && dm > 0.0
 }
 
@@ -162,8 +157,7 @@ impl Nuts {
     ) -> Result<TransitionStats> {
         let t = &mut self.traj;
         t.z.copy_from(current);
-        ham.metric.sample_momentum(rng, &mut t.z.p, &mut t.scratch);
-        ham.metric.velocity(&t.z.p, &mut t.z.v);
+        ham.refresh(&mut t.z, rng, &mut t.scratch);
         t.z_fwd.copy_from(&t.z);
         t.z_bck.copy_from(&t.z);
         // `current` doubles as z_sample.

@@ -112,8 +112,7 @@ pub fn find_initial_step_size(
 ) -> Result<f64> {
     let mut delta_h = |ham: &mut Hamiltonian<'_>, rng: &mut Philox, eps: f64| -> Result<f64> {
         z.copy_from(current);
-        ham.metric.sample_momentum(rng, &mut z.p, scratch);
-        ham.metric.velocity(&z.p, &mut z.v);
+        ham.refresh(z, rng, scratch);
         let h0 = z.energy();
         ham.leapfrog(z, eps)?;
         Ok(h0 - z.energy())
