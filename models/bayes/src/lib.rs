@@ -21,7 +21,8 @@
 //! - [`chain`]: [`run_chain`], [`ChainDraws`], [`DrawStats`];
 //! - [`chains`]: [`sample_chains`] (parallel, deterministic per seed), [`uniform_inits`];
 //! - [`sghmc`]: [`MinibatchDensity`], [`run_sghmc`], [`sample_sghmc_chains`];
-//! - [`posterior`]: [`Posterior`]; [`summary`]: [`Summary`]; [`csv`]: CSV export;
+//! - [`posterior`]: [`Posterior`]; [`predictive`]: posterior predictive mean / variance / quantiles;
+//!   [`summary`]: [`Summary`]; [`csv`]: CSV export;
 //! - [`diagnostics`]: R-hat, ESS, MCSE.
 
 pub mod adapt;
@@ -39,6 +40,7 @@ pub mod metric;
 pub mod nuts;
 pub mod phase;
 pub mod posterior;
+pub mod predictive;
 pub mod prior;
 pub mod sghmc;
 pub mod special;
@@ -52,6 +54,7 @@ pub use density::{FnDensity, LogDensity};
 pub use layout::{ParamBlock, ParamLayout};
 pub use metric::{Metric, MetricKind};
 pub use posterior::Posterior;
+pub use predictive::PredictiveSummary;
 pub use prior::Prior;
 pub use sghmc::{run_sghmc, sample_sghmc_chains, FullBatch, MinibatchDensity, SghmcConfig};
 pub use summary::{Summary, SummaryRow};

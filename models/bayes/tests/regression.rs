@@ -93,3 +93,63 @@ fn linear_regression_matches_closed_form_posterior() {
         }
     }
 }
+
+#[test]
+fn posterior_predictive_of_a_linear_mean() {
+    // mu ~ posterior N(m, s^2) of a Gaussian mean (prior N(0, 10^2), 20 observations, sd 1);
+    // predictions f(x) = mu * x at x = -1, 0, 2 have mean m x and sd s |x|.
+    let mut rng = Philox::new(9);
+    let y: Vec<f64> = (0..20).map(|_| 0.7 + rng.normal()).collect();
+    let prec = 20.0 + 0.01;
+    let (m, s) = (y.iter().sum::<f64>() / prec, (1.0 / prec).sqrt());
+    let make = |_| {
+        let y = y.clone();
+        Ok(FnDensity::new(1, move |t: &[f64], g: &mut [f64]| {
+            g[0] = -t[0] / 100.0 + y.iter().map(|v| v - t[0]).sum::<f64>();
+            Ok(-t[0] * t[0] / 200.0 - 0.5 * y.iter().map(|v| (v - t[0]).powi(2)).sum::<f64>())
+        }))
+    };
+    let cfg = SamplerConfig::nuts().iterations(500, 2000);
+    let post = sample_chains(make, &uniform_inits(1, 4, 2.0, 2), &cfg, 3, None, None).unwrap();
+    let xs = [-1.0, 0.0, 2.0];
+    let pred = post
+        .predictive(3, &[0.05, 0.5, 0.95], |t, out| {
+            for (o, x) in out.iter_mut().zip(xs) {
+                *o = t[0] * x;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let (_, mcse) = mean_and_mcse(&post, |t| t[0]);
+    let (_, mcse_sq) = mean_and_mcse(&post, |t| (t[0] - m).powi(2));
+    let draws = post.param(0).unwrap();
+    let refs: Vec<&[f64]> = draws.iter().map(|c| c.as_slice()).collect();
+    let ess_tail = weft_bayes::diagnostics::ess_tail(&refs).unwrap();
+    for (j, &x) in xs.iter().enumerate() {
+        assert!(
+            (pred.mean[j] - m * x).abs() <= K * mcse * x.abs() + 1e-12,
+            "mean at {x}"
+        );
+        // Var = E[(f - E f)^2]; its MCSE scales with x^2.
+        assert!(
+            (pred.variance[j] - s * s * x * x).abs() <= K * mcse_sq * x * x + 1e-12,
+            "var at {x}"
+        );
+        // The 90% band of a normal is m x -+ 1.645 s |x|. A sample 5% quantile has sd
+        // sqrt(p (1 - p) / ESS) / phi(z_p) * scale = 2.113 * s |x| / sqrt(ESS_tail).
+        let half = (pred.quantiles[2][j] - pred.quantiles[0][j]) / 2.0;
+        let q_sd = (0.05f64 * 0.95 / ess_tail).sqrt() / 0.103_135_603_678_92 * s * x.abs();
+        let err = (half - 1.644_853_626_951_472_2 * s * x.abs()).abs();
+        assert!(
+            err <= K * q_sd + 1e-12,
+            "band at {x}: error {err}, quantile sd {q_sd}"
+        );
+    }
+    assert!(post.predictive(1, &[1.5], |_, _| Ok(())).is_err());
+    assert!(post
+        .predictive(1, &[0.5], |_, o| {
+            o[0] = f64::NAN;
+            Ok(())
+        })
+        .is_err());
+}
