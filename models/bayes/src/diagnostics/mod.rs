@@ -1,6 +1,6 @@
 //! Convergence diagnostics as in ArviZ / Stan (Vehtari et al. 2021): rank-normalised split
-//! R-hat ([`rhat`]), bulk and tail effective sample sizes with Geyer's initial monotone
-//! sequence and the Monte Carlo standard error of the mean ([`ess`]).
+//! R-hat ([`mod@rhat`]), bulk and tail effective sample sizes with Geyer's initial monotone
+//! sequence and the Monte Carlo standard error of the mean ([`mod@ess`]).
 //!
 //! Every function takes the draws of one scalar as one slice per chain (equal lengths).
 
