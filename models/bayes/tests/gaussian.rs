@@ -51,7 +51,6 @@ fn nuts_correlated_gaussian_with_dense_metric() {
     assert_expectation(&post, "var x", |x| x[0] * x[0], 1.0);
     assert_expectation(&post, "var y", |x| x[1] * x[1], s * s);
     assert_expectation(&post, "cov xy", |x| x[0] * x[1], rho * s);
-    // The correlation estimate from the moments above.
     // The adapted dense metric has learnt the correlation: its off-diagonal term is close to
     // rho * s (the Welford estimate over the last 500-draw window has relative sd ~ 0.1).
     match &post.chains()[0].metric {
