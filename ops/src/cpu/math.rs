@@ -60,6 +60,24 @@ pub fn sum<T: Element>(xs: &[T]) -> T {
     s
 }
 
+/// Dot product with eight independent accumulators (vectorises).
+#[inline]
+pub fn dot<T: Element>(a: &[T], b: &[T]) -> T {
+    let mut acc = [T::zero(); 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for i in 0..8 {
+            acc[i] = acc[i] + x[i] * y[i];
+        }
+    }
+    let mut s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for (&x, &y) in ra.iter().zip(rb) {
+        s = s + x * y;
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
