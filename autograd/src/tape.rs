@@ -11,7 +11,7 @@ use smallvec::SmallVec;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use weft_ops::Result;
+use weft_ops::{error::fmt_shape, Error, Result};
 
 /// Identity of a watched leaf (a parameter or an input whose gradient is wanted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -74,11 +74,25 @@ impl<T: Float> Tape<T> {
     }
 
     /// The node id for an input link in the current generation, creating leaf nodes on
-    /// first use; `None` for untracked or stale links.
+    /// first use; `None` for untracked links. A stale link (from an earlier generation) gets
+    /// a node whose backward rule is an error.
     pub(crate) fn resolve(&mut self, link: GradLink) -> Option<u32> {
         match link {
             GradLink::None => None,
-            GradLink::Node { generation, id } => (generation == self.generation).then_some(id),
+            GradLink::Node { generation, id } if generation == self.generation => Some(id),
+            GradLink::Node { .. } => {
+                // A tensor whose tape was already consumed: record a node that fails if a
+                // gradient ever reaches it, instead of silently treating it as a constant.
+                let id = self.nodes.len() as u32;
+                let rule: BackwardFn<T> = Box::new(|g: &Tensor<T>, _: &[bool]| {
+                    Err(Error::autograd(format!(
+                        "gradient flows into a tensor {} from an earlier tape generation (its tape was consumed by backward or cleared); detach() it to use it as a constant",
+                        fmt_shape(g.shape())
+                    )))
+                });
+                self.nodes.push(Node { inputs: SmallVec::new(), backward: Some(rule), leaf: None });
+                Some(id)
+            }
             GradLink::Leaf(leaf) => {
                 if let Some(&id) = self.leaves.get(&leaf) {
                     return Some(id);

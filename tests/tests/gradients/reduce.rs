@@ -1,0 +1,71 @@
+//! Reductions along an axis, whole-tensor reductions, softmax / log-softmax and `sum_to`.
+
+use crate::{config, prop_check};
+use proptest::prelude::*;
+use weft_tests::strategies::{broadcast_pair, min_gap_along, shaped_values, unit_values, view, Domain};
+use weft_tests::Input;
+
+const ANY: Domain = Domain::Any;
+
+/// One proptest per reduction: `$name` checks `|$x, $axis| $body` on rank 1..=3 inputs.
+macro_rules! axis_grad {
+    ($($name:ident: |$x:ident, $axis:ident| $body:expr;)*) => {
+        proptest! {
+            #![proptest_config(config(32))]
+            $(
+                #[test]
+                fn $name((shape, u) in shaped_values(1, 3, 4), pick in 0usize..3, v in view()) {
+                    let $axis = pick % shape.len();
+                    let input = Input::new(&shape, ANY.map_all(&u)).with_view(v);
+                    prop_check(|xs| { let $x = &xs[0]; $body }, &[input])?;
+                }
+            )*
+        }
+    };
+}
+
+axis_grad! {
+    sum: |x, axis| x.sum(axis);
+    mean: |x, axis| x.mean(axis);
+    logsumexp: |x, axis| x.logsumexp(axis);
+    sum_keepdim: |x, axis| x.sum_keepdim(axis);
+    mean_keepdim: |x, axis| x.mean_keepdim(axis);
+    softmax: |x, axis| x.softmax(axis);
+    log_softmax: |x, axis| x.log_softmax(axis);
+    sum_all: |x, _axis| x.sum_all();
+    mean_all: |x, _axis| x.mean_all();
+}
+
+proptest! {
+    #![proptest_config(config(32))]
+
+    /// Max and min along an axis, with the lanes kept away from ties.
+    #[test]
+    fn max_and_min((shape, u) in shaped_values(1, 3, 4), pick in 0usize..3, v in view()) {
+        let axis = pick % shape.len();
+        let values = ANY.map_all(&u);
+        prop_assume!(min_gap_along(&values, &shape, axis) > 1e-3);
+        let input = Input::new(&shape, values).with_view(v);
+        prop_check(|xs| xs[0].max(axis), &[input.clone()])?;
+        prop_check(|xs| xs[0].min(axis), &[input])?;
+    }
+
+    /// Whole-tensor reductions of a 0-d tensor.
+    #[test]
+    fn reductions_of_a_scalar(u in unit_values(1)) {
+        let input = Input::new(&[], ANY.map_all(&u));
+        prop_check(|xs| xs[0].sum_all()?.add(&xs[0].mean_all()?), &[input])?;
+    }
+
+    /// `sum_to` a shape the input broadcasts from (leading axes dropped, some axes to 1).
+    #[test]
+    fn sum_to((p, q) in broadcast_pair(3, 3), seed in any::<u64>(), v in view()) {
+        let key = |s: &Vec<usize>| (s.len(), s.iter().product::<usize>());
+        let (full, target) = if key(&p) >= key(&q) { (p, q) } else { (q, p) };
+        let n: usize = full.iter().product();
+        let mut rng = weft_ops::rng::Philox::new(seed);
+        let values = (0..n).map(|_| ANY.map(2.0 * rng.uniform() - 1.0)).collect();
+        let input = Input::new(&full, values).with_view(v);
+        prop_check(|xs| xs[0].sum_to(&target), &[input])?;
+    }
+}
