@@ -12,9 +12,10 @@
 //! - [`index`] — [`Indices`], integer index vectors for gathers and scatters;
 //! - [`nn`] — layers, activations, losses, initialisation, [`nn::Param`];
 //! - [`optim`] — SGD, Adam, AdamW;
-//! - [`io`] — save and load named parameters (safetensors).
+//! - [`io`] — save and load named parameters (safetensors);
+//! - [`synthetic`] — small generated datasets (two spirals) and accuracy.
 //!
-//! ```ignore
+//! ```
 //! use weft_autograd::{nn::{Linear, Module}, optim::{Adam, Optimizer}, Tensor};
 //! use weft_ops::{rng::Philox, Device};
 //! let mut rng = Philox::new(0);
@@ -25,7 +26,7 @@
 //! let grads = loss.backward()?;
 //! opt.step(&grads)?;
 //! # Ok::<(), weft_ops::Error>(())
-//! ```ignore
+//! ```
 
 mod dispatch;
 
@@ -36,6 +37,7 @@ pub mod nn;
 pub mod ops;
 pub mod optim;
 pub mod storage;
+pub mod synthetic;
 pub mod tape;
 pub mod tensor;
 

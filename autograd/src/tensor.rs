@@ -183,6 +183,15 @@ impl<T: Float> Tensor<T> {
         }
     }
 
+    /// Runs `f` on the elements as a host slice, row-major: borrowed for contiguous CPU
+    /// tensors, copied otherwise.
+    pub fn with_host_data<R>(&self, f: impl FnOnce(&[T]) -> R) -> Result<R> {
+        if let (Storage::Cpu(x), Some(r)) = (&*self.storage, self.layout.contiguous_range()) {
+            return Ok(f(&x[r]));
+        }
+        Ok(f(&self.to_vec()?))
+    }
+
     /// The single element of a tensor with one element.
     pub fn item(&self) -> Result<T> {
         if self.numel() != 1 {

@@ -49,10 +49,12 @@ impl PhiloxState {
     }
 }
 
-/// Uniform in the open interval (0, 1) from one random word, in f32 precision (24 bits).
+/// Uniform in the open interval (0, 1) from one random word, in f32 precision (23 bits:
+/// `k + 0.5` is exact in f32 for `k < 2^23`, whereas with 24 bits the top values round up
+/// to exactly 1).
 #[inline(always)]
 pub fn unit_f32(x: u32) -> f32 {
-    ((x >> 8) as f32 + 0.5) * (1.0 / 16_777_216.0)
+    ((x >> 9) as f32 + 0.5) * (1.0 / 8_388_608.0)
 }
 
 /// Uniform in the open interval (0, 1) from one random word, in f64 (32 bits).

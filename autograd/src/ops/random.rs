@@ -23,7 +23,7 @@ fn generate<T: Float>(
 impl<T: Float> Tensor<T> {
     /// Uniform samples in `(lo, hi)`.
     pub fn rand_uniform(shape: &[usize], lo: f64, hi: f64, rng: &mut Philox, device: Device) -> Result<Self> {
-        if !(lo < hi) || !lo.is_finite() || !hi.is_finite() {
+        if !lo.is_finite() || !hi.is_finite() || lo >= hi {
             return Err(Error::invalid(
                 "rand_uniform",
                 format!("bounds ({lo}, {hi}) are not a finite interval"),
@@ -35,7 +35,7 @@ impl<T: Float> Tensor<T> {
 
     /// Normal samples with the given mean and standard deviation.
     pub fn randn(shape: &[usize], mean: f64, std: f64, rng: &mut Philox, device: Device) -> Result<Self> {
-        if !(std >= 0.0) || !mean.is_finite() || !std.is_finite() {
+        if !mean.is_finite() || !std.is_finite() || std < 0.0 {
             return Err(Error::invalid(
                 "randn",
                 format!("mean {mean} and std {std} must be finite, std >= 0"),

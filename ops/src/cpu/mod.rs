@@ -6,6 +6,7 @@
 mod elementwise;
 mod index;
 mod linalg;
+pub mod math;
 mod matmul;
 pub mod parallel;
 mod random;
@@ -156,6 +157,9 @@ impl Backend for CpuBackend {
         Ok(index::index_add(dst, dst_shape, axis, idx, src, ls))
     }
     fn concat<T: Element>(&self, parts: &[(&Vec<T>, &Layout)], axis: usize) -> Result<Vec<T>> {
+        if parts.is_empty() {
+            return Err(Error::invalid("concat", "no tensors to concatenate"));
+        }
         let parts: Vec<(&[T], &Layout)> = parts.iter().map(|(b, l)| (b.as_slice(), *l)).collect();
         Ok(index::concat(&parts, axis))
     }

@@ -6,7 +6,7 @@ use crate::element::{DType, Element};
 use crate::rng::{box_muller, unit_f32, unit_f64, PhiloxState};
 use rayon::prelude::*;
 
-/// Uniform (0, 1) of one word in the precision of `T` (24 bits for f32, 32 for f64).
+/// Uniform (0, 1) of one word in the precision of `T` (23 bits for f32, 32 for f64).
 #[inline(always)]
 pub fn unit<T: Element>(w: u32) -> T {
     match T::DTYPE {
