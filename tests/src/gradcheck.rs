@@ -296,7 +296,7 @@ where
             let err = (a - numeric).abs();
             report.max_abs_error = report.max_abs_error.max(if err.is_nan() { f64::INFINITY } else { err });
             let allowed = cfg.allowed(a, numeric, magnitude);
-            if !(err <= allowed) {
+            if err.is_nan() || err > allowed {
                 report.mismatches.push(Mismatch { input: k, index: j, analytic: a, numeric, allowed });
             }
         }

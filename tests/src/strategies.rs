@@ -14,12 +14,15 @@ pub fn unit_values(count: usize) -> impl Strategy<Value = Vec<f64>> {
     prop::collection::vec(-1.0..=1.0f64, count)
 }
 
+/// A shape and row-major values for it.
+pub type ShapedValues = (Vec<usize>, Vec<f64>);
+
 /// A shape (as [`shape`]) with unit values for it.
 pub fn shaped_values(
     min_rank: usize,
     max_rank: usize,
     max_dim: usize,
-) -> impl Strategy<Value = (Vec<usize>, Vec<f64>)> {
+) -> impl Strategy<Value = ShapedValues> {
     shape(min_rank, max_rank, max_dim).prop_flat_map(|s| {
         let n = s.iter().product();
         (Just(s), unit_values(n))
@@ -50,7 +53,7 @@ pub fn broadcast_pair(max_rank: usize, max_dim: usize) -> impl Strategy<Value = 
 pub fn broadcast_values(
     max_rank: usize,
     max_dim: usize,
-) -> impl Strategy<Value = ((Vec<usize>, Vec<f64>), (Vec<usize>, Vec<f64>))> {
+) -> impl Strategy<Value = (ShapedValues, ShapedValues)> {
     broadcast_pair(max_rank, max_dim).prop_flat_map(|(a, b)| {
         let (na, nb) = (a.iter().product(), b.iter().product());
         ((Just(a), unit_values(na)), (Just(b), unit_values(nb)))

@@ -4,7 +4,7 @@
 use crate::{config, prop_check};
 use proptest::prelude::*;
 use weft_autograd::Tensor;
-use weft_tests::strategies::{broadcast_pair, shape, shaped_values, unit_values, view, Domain};
+use weft_tests::strategies::{broadcast_pair, shape, shaped_values, unit_values, view, Domain, ShapedValues};
 use weft_tests::{Input, View};
 
 const ANY: Domain = Domain::Any;
@@ -18,7 +18,7 @@ fn permuted() -> impl Strategy<Value = (Vec<usize>, Vec<f64>, Vec<usize>)> {
 }
 
 /// Same-rank shapes that agree everywhere but along `axis` (2 or 3 of them), with values.
-fn concat_parts() -> impl Strategy<Value = (usize, Vec<(Vec<usize>, Vec<f64>)>)> {
+fn concat_parts() -> impl Strategy<Value = (usize, Vec<ShapedValues>)> {
     (shape(1, 3, 3), 0usize..3, prop::collection::vec(1usize..=3, 2..=3)).prop_flat_map(
         |(base, pick, lens)| {
             let axis = pick % base.len();
@@ -50,7 +50,7 @@ proptest! {
             _ => vec![1, n, 1],
         };
         let input = Input::new(&shape, ANY.map_all(&u)).with_view(v);
-        prop_check(|xs| xs[0].reshape(&target), &[input.clone()])?;
+        prop_check(|xs| xs[0].reshape(&target), std::slice::from_ref(&input))?;
         prop_check(|xs| xs[0].flatten(), &[input])?;
     }
 
@@ -59,7 +59,7 @@ proptest! {
     fn transpose_and_t((shape, u) in shaped_values(2, 4, 3), a in 0usize..4, b in 0usize..4, v in view()) {
         let (a, b) = (a % shape.len(), b % shape.len());
         let input = Input::new(&shape, ANY.map_all(&u)).with_view(v);
-        prop_check(|xs| xs[0].transpose(a, b), &[input.clone()])?;
+        prop_check(|xs| xs[0].transpose(a, b), std::slice::from_ref(&input))?;
         prop_check(|xs| xs[0].t(), &[input])?;
     }
 
@@ -97,8 +97,8 @@ proptest! {
     fn unsqueeze_and_squeeze((shape, u) in shaped_values(0, 3, 2), pick in 0usize..4, v in view()) {
         let axis = pick % (shape.len() + 1);
         let input = Input::new(&shape, ANY.map_all(&u)).with_view(v);
-        prop_check(|xs| xs[0].unsqueeze(axis), &[input.clone()])?;
-        prop_check(|xs| xs[0].unsqueeze(axis)?.squeeze(axis), &[input.clone()])?;
+        prop_check(|xs| xs[0].unsqueeze(axis), std::slice::from_ref(&input))?;
+        prop_check(|xs| xs[0].unsqueeze(axis)?.squeeze(axis), std::slice::from_ref(&input))?;
         if let Some(one) = shape.iter().position(|&d| d == 1) {
             prop_check(|xs| xs[0].squeeze(one), &[input])?;
         }
@@ -120,7 +120,7 @@ proptest! {
     fn concat_and_stack_same_input((shape, u) in shaped_values(1, 3, 3), pick in 0usize..4, v in view()) {
         let input = Input::new(&shape, ANY.map_all(&u)).with_view(v);
         let axis = pick % shape.len();
-        prop_check(|xs| Tensor::concat(&[&xs[0], &xs[0].exp()?, &xs[0]], axis), &[input.clone()])?;
+        prop_check(|xs| Tensor::concat(&[&xs[0], &xs[0].exp()?, &xs[0]], axis), std::slice::from_ref(&input))?;
         let axis = pick % (shape.len() + 1);
         prop_check(|xs| Tensor::stack(&[&xs[0], &xs[0]], axis), &[input])?;
     }
