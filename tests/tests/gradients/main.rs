@@ -7,6 +7,7 @@ mod binary;
 mod composite;
 mod gather;
 mod linalg;
+mod nn;
 mod reduce;
 mod shape;
 mod tape;
