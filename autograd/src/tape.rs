@@ -2,8 +2,10 @@
 //!
 //! A node's id is its index; the arena order is a topological order, so `backward` is one
 //! reversed loop with no graph sort and no recursion. The tape is taken (and so dropped, with
-//! every tensor it saved) by `backward`; each take starts a new generation, and tensors that
-//! still point into an old generation are detected instead of silently misused.
+//! every tensor it saved) by `backward`; each take starts a new generation (numbered uniquely
+//! across threads), and tensors that still point into an old generation or into another
+//! thread's tape are detected instead of silently misused: `backward` from such a tensor is
+//! an error, and so is a gradient flowing into one that was reused in a new graph.
 
 use crate::tensor::Tensor;
 use crate::Float;
@@ -56,9 +58,16 @@ pub struct Tape<T: Float> {
     pub(crate) leaves: HashMap<LeafId, u32>,
 }
 
+/// A generation number unique in this process (across threads and element types), so a
+/// link into another thread's tape never matches a node of this one.
+fn fresh_generation() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
 impl<T: Float> Default for Tape<T> {
     fn default() -> Self {
-        Tape { generation: 0, nodes: Vec::new(), leaves: HashMap::new() }
+        Tape { generation: fresh_generation(), nodes: Vec::new(), leaves: HashMap::new() }
     }
 }
 
@@ -86,7 +95,7 @@ impl<T: Float> Tape<T> {
                 let id = self.nodes.len() as u32;
                 let rule: BackwardFn<T> = Box::new(|g: &Tensor<T>, _: &[bool]| {
                     Err(Error::autograd(format!(
-                        "gradient flows into a tensor {} from an earlier tape generation (its tape was consumed by backward or cleared); detach() it to use it as a constant",
+                        "gradient flows into a tensor {} from an earlier tape generation or another thread's tape (its tape was consumed by backward or cleared, or belongs to another thread); detach() it to use it as a constant",
                         fmt_shape(g.shape())
                     )))
                 });
@@ -107,8 +116,7 @@ impl<T: Float> Tape<T> {
 
     /// Takes the recorded nodes and starts a new generation.
     pub(crate) fn take(&mut self) -> Tape<T> {
-        let next = Tape { generation: self.generation + 1, ..Default::default() };
-        std::mem::replace(self, next)
+        std::mem::take(self)
     }
 
     /// Drops everything recorded so far (e.g. after a forward pass whose gradient is not

@@ -88,3 +88,31 @@ fn stale_intermediate_in_a_new_graph_errors() {
     let want: Vec<f64> = [0.5f64, 1.5].iter().map(|v| v.exp()).collect();
     assert_eq!(g.get(&x).unwrap().to_vec().unwrap(), want);
 }
+
+/// Each thread has its own tape. A tracked intermediate made on another thread must not be
+/// mistaken for a node of this thread's tape (which would add its gradient to an unrelated
+/// node): if gradient flows into it, backward reports it.
+#[test]
+fn tracked_tensor_from_another_thread_is_not_confused_with_a_local_node() {
+    let x = leaf(&[0.5, 1.5], &[2]);
+    let y = x.square().unwrap(); // node 1 of this thread's tape (node 0 is the leaf x)
+    let root_elsewhere = y.sum_all().unwrap();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let w = leaf(&[2.0, -1.0], &[2]); // node 0 of the other thread's tape
+            let a = w.square().unwrap(); // node 1 of the other thread's tape
+            let z = a.add(&y).unwrap().sum_all().unwrap();
+            let err = z.backward().err().expect("gradient into another thread's node must be reported");
+            assert!(matches!(err, Error::Autograd { .. }), "{err:?}");
+            // Detached, `y` is a constant and the gradient is exactly 2w.
+            let a = w.square().unwrap();
+            let g = a.add(&y.detach()).unwrap().sum_all().unwrap().backward().unwrap();
+            assert_eq!(g.get(&w).unwrap().to_vec().unwrap(), vec![4.0, -2.0]);
+            // A root from another thread's tape is an error too.
+            assert!(matches!(root_elsewhere.backward(), Err(Error::Autograd { .. })));
+        });
+    });
+    // The original thread's graph is untouched.
+    let g = root_elsewhere.backward().unwrap();
+    assert_eq!(g.get(&x).unwrap().to_vec().unwrap(), vec![1.0, 3.0]);
+}
