@@ -69,3 +69,22 @@ proptest! {
         prop_check(|xs| xs[0].sum_to(&target), &[input])?;
     }
 }
+
+/// With ties, max/min split the gradient evenly among the tied elements: the sum over a lane
+/// is the derivative along the all-ones direction (which moves every element, and the
+/// extremum, by the same amount), and tied elements are treated alike.
+#[test]
+fn max_and_min_split_the_gradient_among_ties() {
+    use weft_autograd::Tensor;
+    // Lanes along axis 1: [2, 2, 1], [0, 0, 0], [-1, 3, 3].
+    let v = [2.0, 2.0, 1.0, 0.0, 0.0, 0.0, -1.0, 3.0, 3.0];
+    let x = Tensor::<f64>::from_slice(&v, &[3, 3]).unwrap().requires_grad();
+    let g = x.max(1).unwrap().sum_all().unwrap().backward().unwrap();
+    let got = g.get(&x).unwrap().to_vec().unwrap();
+    let third = 1.0 / 3.0;
+    assert_eq!(got, vec![0.5, 0.5, 0.0, third, third, third, 0.0, 0.5, 0.5]);
+    let neg: Vec<f64> = v.iter().map(|a| -a).collect();
+    let x = Tensor::<f64>::from_slice(&neg, &[3, 3]).unwrap().requires_grad();
+    let g = x.min(1).unwrap().sum_all().unwrap().backward().unwrap();
+    assert_eq!(g.get(&x).unwrap().to_vec().unwrap(), got);
+}
