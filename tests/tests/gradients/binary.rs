@@ -82,3 +82,17 @@ proptest! {
         prop_check(|xs| Tensor::where_cond(&cond, &xs[0], &xs[1]), &[a, b])?;
     }
 }
+
+/// `pow` at a zero base: `d(0^b)/db = 0` for `b > 0` and `d(a^0)/da = 0`, not NaN from
+/// `0 * log 0` or `0 * 0^-1`.
+#[test]
+fn pow_gradients_at_a_zero_base_are_finite() {
+    let a = Tensor::<f64>::from_slice(&[0.0, 2.0, 0.0], &[3]).unwrap().requires_grad();
+    let b = Tensor::<f64>::from_slice(&[2.0, 3.0, 0.0], &[3]).unwrap().requires_grad();
+    let g = a.pow(&b).unwrap().sum_all().unwrap().backward().unwrap();
+    // d/da = b a^(b-1): [2 * 0, 3 * 4, 0 (b = 0)]; d/db = a^b ln a: [0, 8 ln 2, 0].
+    assert_eq!(g.get(&a).unwrap().to_vec().unwrap(), vec![0.0, 12.0, 0.0]);
+    let gb = g.get(&b).unwrap().to_vec().unwrap();
+    assert_eq!((gb[0], gb[2]), (0.0, 0.0));
+    assert!((gb[1] - 8.0 * 2f64.ln()).abs() < 1e-12, "{gb:?}");
+}
