@@ -72,7 +72,7 @@ impl<T: Float> Tensor<T> {
                 let current = T::with_tape(|t| t.generation);
                 if generation != current {
                     return Err(Error::autograd(
-                        "backward of a tensor from an earlier tape generation (the tape was already consumed by a previous backward or cleared)",
+                        "backward of a tensor from an earlier tape generation or another thread's tape (the tape was already consumed by a previous backward or cleared, or the tensor was recorded on another thread)",
                     ));
                 }
                 id as usize
