@@ -15,7 +15,11 @@ use weft_ops::{rng::Philox, Result};
 /// assert_eq!(y.len(), 200);
 /// # Ok::<(), weft_ops::Error>(())
 /// ```
-pub fn two_spirals<T: Float>(n_per_class: usize, noise: f64, rng: &mut Philox) -> Result<(Tensor<T>, Indices)> {
+pub fn two_spirals<T: Float>(
+    n_per_class: usize,
+    noise: f64,
+    rng: &mut Philox,
+) -> Result<(Tensor<T>, Indices)> {
     let mut xs = Vec::with_capacity(4 * n_per_class);
     let mut ys = Vec::with_capacity(2 * n_per_class);
     for class in 0..2u32 {

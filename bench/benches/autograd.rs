@@ -18,7 +18,7 @@ fn tiny_op(c: &mut Criterion) {
         bench.iter(|| {
             let y = w.add(&b).expect("add");
             n += 1;
-            if n % 4096 == 0 {
+            if n.is_multiple_of(4096) {
                 clear_tape::<f32>(); // keep the tape from growing without bound
             }
             y

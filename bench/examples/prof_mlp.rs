@@ -3,9 +3,13 @@ use weft_autograd::{no_grad, Tensor};
 use weft_bench::workloads::TanhMlpDensity;
 use weft_ops::{rng::Philox, Device};
 fn time<R>(name: &str, n: usize, mut f: impl FnMut() -> R) {
-    for _ in 0..n / 10 { f(); }
+    for _ in 0..n / 10 {
+        f();
+    }
     let t = Instant::now();
-    for _ in 0..n { std::hint::black_box(f()); }
+    for _ in 0..n {
+        std::hint::black_box(f());
+    }
     println!("{name:30} {:8.2} us", t.elapsed().as_secs_f64() * 1e6 / n as f64);
 }
 fn main() {

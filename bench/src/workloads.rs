@@ -45,7 +45,8 @@ impl<T: Float> TanhMlpDensity<T> {
         }
         let logp = loglik.add(&prior.mul_scalar(-0.5)?)?;
         let grads = logp.backward()?;
-        let g = |i: usize| grads.get(&p[i]).cloned().ok_or_else(|| weft_ops::Error::autograd("missing gradient"));
+        let g =
+            |i: usize| grads.get(&p[i]).cloned().ok_or_else(|| weft_ops::Error::autograd("missing gradient"));
         Ok((logp.item()?, [g(0)?, g(1)?, g(2)?, g(3)?]))
     }
 }

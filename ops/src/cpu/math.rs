@@ -15,7 +15,7 @@ pub fn tanh_f32(x: f32) -> f32 {
     const A9: f32 = -8.604_672e-11;
     const A11: f32 = 2.000_188e-13;
     const A13: f32 = -2.760_768_5e-16;
-    const B0: f32 = 4.893_525_2e-3;
+    const B0: f32 = 4.893_525e-3;
     const B2: f32 = 2.268_434_6e-3;
     const B4: f32 = 1.185_347_1e-4;
     const B6: f32 = 1.198_258_4e-6;
@@ -91,7 +91,10 @@ mod tests {
             worst = worst.max(err / (x as f64).tanh().abs().max(1e-3));
         }
         for x in [1e-8f32, -3e-5, 9.0, -50.0, 1e30] {
-            assert!((tanh_f32(x) as f64 - (x as f64).tanh()).abs() <= 2e-7 * (x as f64).tanh().abs().max(1e-30) + 1e-7);
+            assert!(
+                (tanh_f32(x) as f64 - (x as f64).tanh()).abs()
+                    <= 2e-7 * (x as f64).tanh().abs().max(1e-30) + 1e-7
+            );
         }
         assert!(worst < 2e-6, "worst relative error {worst}");
         assert!(tanh_f32(f32::NAN).is_nan());

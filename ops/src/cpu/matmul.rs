@@ -64,7 +64,8 @@ fn small_gemm<T: Element>(
     } else {
         for (i, out) in dst.chunks_exact_mut(n).enumerate() {
             for (j, o) in out.iter_mut().enumerate() {
-                *o = (0..k).fold(T::zero(), |acc, p| acc + a[oa + i * ars + p * acs] * b[ob + p * brs + j * bcs]);
+                *o = (0..k)
+                    .fold(T::zero(), |acc, p| acc + a[oa + i * ars + p * acs] * b[ob + p * brs + j * bcs]);
             }
         }
     }
