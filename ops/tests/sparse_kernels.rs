@@ -12,8 +12,9 @@ use weft_ops::sparse::{
 };
 use weft_ops::{Element, Error, Idx};
 
-/// Widths covering the register-blocked chunks (64 f32 / 32 f64 columns) and their tails.
-const WIDTHS: [usize; 4] = [1, 6, 64, 70];
+/// Widths covering every register-blocked chunk size (64/32/16/8 f32, 32/16/8/4 f64 columns)
+/// and the scalar tails.
+const WIDTHS: [usize; 5] = [1, 6, 15, 56, 70];
 
 /// Dense reference of SpMM with `heads` values per edge: (sum, abs-sum, count) per output.
 fn spmm_ref(
@@ -145,6 +146,16 @@ fn spmm_matches_dense_f64() {
 #[test]
 fn spmm_matches_dense_f32() {
     check_spmm::<f32>(f32::EPSILON as f64);
+}
+
+#[test]
+fn portable_kernels_match_dense() {
+    // The same checks with the AVX2/FMA fast paths switched off (a no-op elsewhere).
+    weft_ops::sparse::simd::set_portable_only(true);
+    check_spmm::<f32>(f32::EPSILON as f64);
+    check_spmm::<f64>(f64::EPSILON);
+    check_sddmm::<f32>(f32::EPSILON as f64);
+    weft_ops::sparse::simd::set_portable_only(false);
 }
 
 #[test]

@@ -6,6 +6,18 @@
 //! slow library call there).
 
 use crate::element::Element;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// When set, the portable kernels run even where AVX2 + FMA is available.
+static PORTABLE_ONLY: AtomicBool = AtomicBool::new(false);
+
+/// Forces the portable (non-AVX2) kernels on or off, for testing both builds of every kernel on
+/// one machine. Both give results within the same rounding bounds, so flipping this while
+/// kernels run elsewhere is harmless.
+#[doc(hidden)]
+pub fn set_portable_only(on: bool) {
+    PORTABLE_ONLY.store(on, Ordering::Relaxed);
+}
 
 /// Whether the AVX2 + FMA fast paths may run on this CPU (detected once).
 #[inline]
@@ -15,6 +27,7 @@ pub fn has_avx2_fma() -> bool {
         use std::sync::OnceLock;
         static HAS: OnceLock<bool> = OnceLock::new();
         *HAS.get_or_init(|| is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"))
+            && !PORTABLE_ONLY.load(Ordering::Relaxed)
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -54,4 +67,29 @@ pub fn dot<T: Element, const FMA: bool>(a: &[T], b: &[T]) -> T {
         s = s + v;
     }
     s + tail
+}
+
+/// Hints the CPU to fetch `bytes` bytes from `p` into L1 (no effect on other architectures).
+/// Never faults, whatever `p` is: a prefetch is a hint, not a load.
+#[inline(always)]
+pub fn prefetch<T>(p: *const T, bytes: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let p = p as *const i8;
+        let mut off = 0;
+        while off < bytes {
+            // SAFETY: prefetch instructions do not access memory architecturally and never
+            // fault; `wrapping_add` computes the address without requiring it to be in bounds.
+            #[allow(unused_unsafe)]
+            unsafe {
+                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(off))
+            };
+            off += 64;
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (p, bytes);
+    }
 }

@@ -3,7 +3,7 @@
 
 use super::partition::{for_row_blocks, for_row_blocks2};
 use super::pattern::CsrPattern;
-use super::simd::{has_avx2_fma, madd};
+use super::simd::{has_avx2_fma, madd, prefetch};
 use super::values::EdgeValues;
 use crate::element::{Element, Idx};
 use crate::error::{Error, Result};
@@ -11,6 +11,10 @@ use std::ops::Range;
 
 /// The argmax of an output element whose row has no stored entries.
 pub const NO_EDGE: Idx = Idx::MAX;
+
+/// How many stored entries ahead the rows of `x` are prefetched: enough to cover the latency
+/// of a last-level-cache miss with the work of the entries in between.
+const PREFETCH_DISTANCE: usize = 8;
 
 /// Operands of one SpMM, checked.
 struct Args<'a, T> {
@@ -131,7 +135,7 @@ pub fn spmm_max<T: Element>(
         width,
         argmax,
         width,
-        |rows, o, am| max_block(&a, rows, o, am),
+        |rows, o, am| max_block_dispatch(&a, rows, o, am),
     );
     Ok(())
 }
@@ -183,23 +187,13 @@ fn sum_block<T: Element, const FMA: bool>(
         let orow = &mut out[(i - r0) * w..(i - r0 + 1) * w];
         for head in 0..h {
             let seg = head * f..(head + 1) * f;
-            if std::mem::size_of::<T>() == 4 {
-                segment_sum::<T, FMA, 64>(
-                    a,
-                    es.clone(),
-                    head,
-                    seg,
-                    &mut orow[head * f..(head + 1) * f],
-                );
-            } else {
-                segment_sum::<T, FMA, 32>(
-                    a,
-                    es.clone(),
-                    head,
-                    seg,
-                    &mut orow[head * f..(head + 1) * f],
-                );
-            }
+            segment_sum::<T, FMA>(
+                a,
+                es.clone(),
+                head,
+                seg,
+                &mut orow[head * f..(head + 1) * f],
+            );
         }
         if mean && !es.is_empty() {
             let inv = T::one() / T::of(es.len() as f64);
@@ -210,40 +204,39 @@ fn sum_block<T: Element, const FMA: bool>(
     }
 }
 
-/// `out = sum_e val[e, head] * x[col[e], seg]` for one row's entries `es`, register-blocked in
-/// chunks of `CH` columns (a chunk's accumulators stay in vector registers over all entries).
+/// `out = sum_e val[e, head] * x[col[e], seg]` for one row's entries `es`, register-blocked:
+/// the segment is covered by chunks of 64, 32, 16 and 8 columns (f32; half that for f64), and a
+/// chunk's accumulators stay in vector registers over all entries of the row.
 #[inline(always)]
-fn segment_sum<T: Element, const FMA: bool, const CH: usize>(
+fn segment_sum<T: Element, const FMA: bool>(
     a: &Args<'_, T>,
     es: Range<usize>,
     head: usize,
     seg: Range<usize>,
     out: &mut [T],
 ) {
-    let cols = &a.p.col_idx()[es.clone()];
-    let w = a.width;
-    let val = |e: usize| a.vals.map_or(T::one(), |v| v[e * a.heads + head]);
-    let len = seg.len();
     let mut off = 0;
-    while off + CH <= len {
-        let mut acc = [T::zero(); CH];
-        for (k, &c) in cols.iter().enumerate() {
-            let v = val(es.start + k);
-            let start = c as usize * w + seg.start + off;
-            let xs = &a.x[start..start + CH];
-            for q in 0..CH {
-                acc[q] = madd::<T, FMA>(v, xs[q], acc[q]);
-            }
-        }
-        out[off..off + CH].copy_from_slice(&acc);
-        off += CH;
+    if std::mem::size_of::<T>() == 4 {
+        off = chunks::<T, FMA, 64>(a, &es, head, seg.start, off, out);
+        off = chunks::<T, FMA, 32>(a, &es, head, seg.start, off, out);
+        off = chunks::<T, FMA, 16>(a, &es, head, seg.start, off, out);
+        off = chunks::<T, FMA, 8>(a, &es, head, seg.start, off, out);
+    } else {
+        off = chunks::<T, FMA, 32>(a, &es, head, seg.start, off, out);
+        off = chunks::<T, FMA, 16>(a, &es, head, seg.start, off, out);
+        off = chunks::<T, FMA, 8>(a, &es, head, seg.start, off, out);
+        off = chunks::<T, FMA, 4>(a, &es, head, seg.start, off, out);
     }
+    let len = out.len();
     if off < len {
+        let cols = &a.p.col_idx()[es.clone()];
         let o = &mut out[off..len];
         o.fill(T::zero());
         for (k, &c) in cols.iter().enumerate() {
-            let v = val(es.start + k);
-            let start = c as usize * w + seg.start + off;
+            let v = a
+                .vals
+                .map_or(T::one(), |v| v[(es.start + k) * a.heads + head]);
+            let start = c as usize * a.width + seg.start + off;
             let xs = &a.x[start..start + (len - off)];
             for (ov, &xv) in o.iter_mut().zip(xs) {
                 *ov = madd::<T, FMA>(v, xv, *ov);
@@ -252,8 +245,71 @@ fn segment_sum<T: Element, const FMA: bool, const CH: usize>(
     }
 }
 
+/// Writes `out[off..off + CH]`, `out[off + CH..off + 2 CH]`, ... while a whole chunk of `CH`
+/// columns fits; returns the first column not written. Columns `col_off + off ..` of `x`.
+#[inline(always)]
+fn chunks<T: Element, const FMA: bool, const CH: usize>(
+    a: &Args<'_, T>,
+    es: &Range<usize>,
+    head: usize,
+    col_off: usize,
+    mut off: usize,
+    out: &mut [T],
+) -> usize {
+    let cols = &a.p.col_idx()[es.clone()];
+    let w = a.width;
+    while off + CH <= out.len() {
+        let mut acc = [T::zero(); CH];
+        for (k, &c) in cols.iter().enumerate() {
+            if let Some(&cn) = cols.get(k + PREFETCH_DISTANCE) {
+                let ahead = a.x.as_ptr().wrapping_add(cn as usize * w + col_off + off);
+                prefetch(ahead, CH * std::mem::size_of::<T>());
+            }
+            let v = a
+                .vals
+                .map_or(T::one(), |v| v[(es.start + k) * a.heads + head]);
+            let start = c as usize * w + col_off + off;
+            let xs = &a.x[start..start + CH];
+            for q in 0..CH {
+                acc[q] = madd::<T, FMA>(v, xs[q], acc[q]);
+            }
+        }
+        out[off..off + CH].copy_from_slice(&acc);
+        off += CH;
+    }
+    off
+}
+
+fn max_block_dispatch<T: Element>(
+    a: &Args<'_, T>,
+    rows: Range<usize>,
+    out: &mut [T],
+    argmax: &mut [Idx],
+) {
+    #[cfg(target_arch = "x86_64")]
+    if has_avx2_fma() {
+        // SAFETY: the CPU supports AVX2 and FMA (checked at run time just above).
+        unsafe { max_block_avx2(a, rows, out, argmax) };
+        return;
+    }
+    max_block(a, rows, out, argmax)
+}
+
+/// [`max_block`] compiled with AVX2 (vector compares and blends for the running maximum).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn max_block_avx2<T: Element>(
+    a: &Args<'_, T>,
+    rows: Range<usize>,
+    out: &mut [T],
+    argmax: &mut [Idx],
+) {
+    max_block(a, rows, out, argmax)
+}
+
 /// Max reduction of the rows `rows` with argmax. Starts from the first entry's products, so a
 /// row of `-inf` gives `-inf` and a NaN product in the first entry propagates.
+#[inline(always)]
 fn max_block<T: Element>(a: &Args<'_, T>, rows: Range<usize>, out: &mut [T], argmax: &mut [Idx]) {
     let (w, h) = (a.width, a.heads);
     if w == 0 {
