@@ -308,3 +308,64 @@ fn common_neighbours_match_brute_force() {
     let e = p.common_neighbour_counts(&[0, 1], &[0]).unwrap_err();
     assert!(matches!(e, Error::Shape { .. }));
 }
+
+#[test]
+fn from_coo_weighted_sums_duplicates_against_dense() {
+    let mut r = Philox::new(8);
+    let n = 25;
+    let src: Vec<Idx> = (0..300).map(|_| r.below(n) as Idx).collect();
+    let dst: Vec<Idx> = (0..300).map(|_| r.below(n) as Idx).collect();
+    let w = random_values(300, 3);
+    for symmetric in [false, true] {
+        for loops in [SelfLoops::Keep, SelfLoops::Add, SelfLoops::Remove] {
+            let opts = CooOptions {
+                symmetric,
+                self_loops: loops,
+            };
+            let (p, v) = CsrPattern::from_coo_weighted(25, 25, &src, &dst, &w, opts).unwrap();
+            assert_eq!(
+                p,
+                CsrPattern::from_coo(25, 25, &src, &dst, opts).unwrap(),
+                "same pattern"
+            );
+            let mut want = vec![vec![0.0; 25]; 25];
+            for k in 0..300 {
+                let (s, d) = (src[k] as usize, dst[k] as usize);
+                if loops == SelfLoops::Remove && s == d {
+                    continue;
+                }
+                want[s][d] += w[k];
+                if symmetric && s != d {
+                    want[d][s] += w[k];
+                }
+            }
+            if loops == SelfLoops::Add {
+                for (i, row) in want.iter_mut().enumerate() {
+                    if !src
+                        .iter()
+                        .zip(&dst)
+                        .any(|(&s, &d)| s as usize == i && d as usize == i)
+                    {
+                        row[i] = 1.0;
+                    }
+                }
+            }
+            let (got, _) = dense(&p, Some(&v));
+            for i in 0..25 {
+                for j in 0..25 {
+                    // At most 300 terms summed: error <= 300 eps * sum |w| <= 300 * 300 eps.
+                    assert!(
+                        (got[i][j] - want[i][j]).abs() <= 1e-10,
+                        "({i}, {j}) {symmetric} {loops:?}"
+                    );
+                }
+            }
+        }
+    }
+    let e = CsrPattern::from_coo_weighted(3, 3, &[0], &[1], &[1.0f32, 2.0], CooOptions::default())
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::Shape { .. }) && e.to_string().contains("values 2"),
+        "{e}"
+    );
+}

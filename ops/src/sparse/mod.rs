@@ -10,6 +10,7 @@
 //! Modules (one concept each):
 //! - [`pattern`]: [`CsrPattern`] and its invariants, [`from_parts`](CsrPattern::from_parts);
 //! - [`coo`]: [`CsrPattern::from_coo`] with [`CooOptions`] (symmetrise, self loops, dedup);
+//! - [`coo_weighted`]: [`CsrPattern::from_coo_weighted`], the same with edge values (duplicates summed);
 //! - [`transpose`]: [`CsrPattern::transpose`] returning [`Transposed`] (pattern + edge permutation);
 //! - [`csr`]: [`Csr`], a shared pattern with its transpose cached on first use;
 //! - [`degree`]: in/out degrees, weighted row sums;
@@ -28,6 +29,7 @@
 //! - [`graph`]: k-hop subgraphs, neighbour sampling, random walks, graph batching.
 
 pub mod coo;
+pub mod coo_weighted;
 pub mod csr;
 pub mod degree;
 pub mod edge_softmax;
