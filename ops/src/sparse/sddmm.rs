@@ -3,7 +3,7 @@
 
 use super::partition::for_edge_blocks;
 use super::pattern::CsrPattern;
-use super::simd::{dot, has_avx2_fma};
+use super::simd::{dot, has_avx2_fma, prefetch};
 use crate::element::Element;
 use crate::error::{Error, Result};
 use std::ops::Range;
@@ -146,6 +146,13 @@ fn dot_block<T: Element, const FMA: bool>(args: &Args<'_, T>, rows: Range<usize>
     for i in rows {
         let ai = &a[i * w..(i + 1) * w];
         for e in p.row_range(i) {
+            // Rows of `b` are read in column order, at random: fetch a few entries ahead.
+            if let Some(&jn) = p.col_idx().get(e + 8) {
+                prefetch(
+                    b.as_ptr().wrapping_add(jn as usize * w),
+                    w * std::mem::size_of::<T>(),
+                );
+            }
             let j = p.col_idx()[e] as usize;
             let bj = &b[j * w..(j + 1) * w];
             let o = &mut out[(e - base) * h..(e - base + 1) * h];
