@@ -150,7 +150,7 @@ fn dot_block<T: Element, const FMA: bool>(args: &Args<'_, T>, rows: Range<usize>
             if let Some(&jn) = p.col_idx().get(e + 8) {
                 prefetch(
                     b.as_ptr().wrapping_add(jn as usize * w),
-                    w * std::mem::size_of::<T>(),
+                    (w * std::mem::size_of::<T>()).min(512),
                 );
             }
             let j = p.col_idx()[e] as usize;
