@@ -369,3 +369,25 @@ fn from_coo_weighted_sums_duplicates_against_dense() {
         "{e}"
     );
 }
+
+#[test]
+fn spgemm_square_parallel_path_matches_dense() {
+    // ~4000 entries x ~13 per row of B: above the parallel threshold.
+    let a = random_pattern(300, 300, 4000, 77);
+    let v = random_values(a.nnz(), 78);
+    let (c, cv) = spgemm(&a, Some(&v), &a, Some(&v)).unwrap();
+    let (da, _) = dense(&a, Some(&v));
+    let (dc, mc) = dense(&c, Some(&cv));
+    for i in 0..300 {
+        for j in 0..300 {
+            let (mut want, mut abs, mut paths) = (0.0, 0.0, false);
+            for l in 0..300 {
+                want += da[i][l] * da[l][j];
+                abs += (da[i][l] * da[l][j]).abs();
+                paths |= a.contains(i, l) && a.contains(l, j);
+            }
+            assert_eq!(mc[i][j], paths);
+            assert!((dc[i][j] - want).abs() <= 302.0 * f64::EPSILON * abs);
+        }
+    }
+}
