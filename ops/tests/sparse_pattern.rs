@@ -371,6 +371,7 @@ fn from_coo_weighted_sums_duplicates_against_dense() {
 }
 
 #[test]
+#[allow(clippy::needless_range_loop)] // dense reference: index loops are the clearest form
 fn spgemm_square_parallel_path_matches_dense() {
     // ~4000 entries x ~13 per row of B: above the parallel threshold.
     let a = random_pattern(300, 300, 4000, 77);

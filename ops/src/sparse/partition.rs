@@ -2,8 +2,9 @@
 //! kernel over them: serially without allocation when the work is small, with rayon otherwise.
 
 use crate::element::Idx;
-use rayon::prelude::*;
 use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 /// Below this many multiply-adds a kernel runs serially: a rayon fork costs a few microseconds.
 pub const PARALLEL_MIN_WORK: usize = 32_768;
@@ -65,7 +66,7 @@ where
         parts.push((w[0]..w[1], head));
         rest = tail;
     }
-    parts.into_par_iter().for_each(|(r, o)| f(r, o));
+    run_blocks(parts, |(r, o)| f(r, o));
 }
 
 /// [`for_row_blocks`] with two outputs per row: `out` (`width` per row) and `aux` (`aux_width`
@@ -97,7 +98,7 @@ pub fn for_row_blocks2<T: Send, U: Send, F>(
         rest = tail;
         rest_aux = tail_aux;
     }
-    parts.into_par_iter().for_each(|(r, o, a)| f(r, o, a));
+    run_blocks(parts, |(r, o, a)| f(r, o, a));
 }
 
 /// Runs `f(rows, out_edges)` over row blocks, where `out` holds `per_edge` entries for every
@@ -127,5 +128,43 @@ pub fn for_edge_blocks<T: Send, F>(
         parts.push((w[0]..w[1], head));
         rest = tail;
     }
-    parts.into_par_iter().for_each(|(r, o)| f(r, o));
+    run_blocks(parts, |(r, o)| f(r, o));
+}
+
+/// Runs `f` on every part, on the calling thread and on rayon's workers together: each takes
+/// the next unclaimed part from a shared counter until none is left.
+///
+/// The calling thread works from the start instead of blocking while the pool wakes up, so a
+/// kernel is never slower than serial when the workers are slow to get a CPU (a loaded
+/// machine), and parts go to whichever thread is free (dynamic balancing). Called from inside a
+/// rayon worker, it behaves the same (the scope's jobs are also run by the waiting worker).
+pub fn run_blocks<P: Send, F>(parts: Vec<P>, f: F)
+where
+    F: Fn(P) + Sync,
+{
+    let n = parts.len();
+    let slots: Vec<Mutex<Option<P>>> = parts.into_iter().map(|p| Mutex::new(Some(p))).collect();
+    let next = AtomicUsize::new(0);
+    let work = || loop {
+        let k = next.fetch_add(1, Ordering::Relaxed);
+        if k >= n {
+            break;
+        }
+        // Each index is claimed once, so the lock is never contended; a poisoned lock (a panic
+        // in another part) is still usable because the slot is only ever taken.
+        let part = match slots[k].lock() {
+            Ok(mut g) => g.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        };
+        if let Some(p) = part {
+            f(p);
+        }
+    };
+    let helpers = rayon::current_num_threads().min(n).saturating_sub(1);
+    rayon::in_place_scope(|s| {
+        for _ in 0..helpers {
+            s.spawn(|_| work());
+        }
+        work();
+    });
 }
