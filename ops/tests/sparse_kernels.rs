@@ -474,3 +474,37 @@ fn gather_and_scatter_add_match_loops() {
         "{e}"
     );
 }
+
+#[test]
+fn spmm_with_a_dense_operand_beyond_the_cache_matches_edge_loops() {
+    // x of 8200 x 64 f32 = 2.1 MB takes the prefetching path; the reference is a plain loop
+    // over the stored entries in f64 (the dense scan would be slow at this size).
+    let (nr, nc, w) = (60, 8200, 64);
+    let p = random_pattern(nr, nc, 3000, 500);
+    let v = random_values(p.nnz(), 501);
+    let x = random_values(nc * w, 502);
+    let mut out = vec![0.0f32; nr * w];
+    spmm_sum(
+        &p,
+        EdgeValues::per_edge(&to::<f32>(&v)),
+        &to::<f32>(&x),
+        w,
+        &mut out,
+    )
+    .unwrap();
+    for i in 0..nr {
+        for c in 0..w {
+            let terms: Vec<f64> = p
+                .row_range(i)
+                .map(|e| (v[e] as f32 as f64) * (x[p.col_idx()[e] as usize * w + c] as f32 as f64))
+                .collect();
+            let want: f64 = terms.iter().sum();
+            let tol = sum_tol(
+                terms.len(),
+                terms.iter().map(|t| t.abs()).sum(),
+                f32::EPSILON as f64,
+            );
+            assert!((out[i * w + c] as f64 - want).abs() <= tol, "({i}, {c})");
+        }
+    }
+}

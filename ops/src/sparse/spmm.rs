@@ -16,6 +16,9 @@ pub const NO_EDGE: Idx = Idx::MAX;
 /// of a last-level-cache miss with the work of the entries in between.
 const PREFETCH_DISTANCE: usize = 8;
 
+/// Dense operands smaller than this stay in the per-core L2 cache: no prefetching then.
+const PREFETCH_MIN_BYTES: usize = 2 << 20;
+
 /// Operands of one SpMM, checked.
 struct Args<'a, T> {
     p: &'a CsrPattern,
@@ -23,6 +26,8 @@ struct Args<'a, T> {
     heads: usize,
     x: &'a [T],
     width: usize,
+    /// Whether `x` is too big for the per-core caches, so that prefetching its rows pays.
+    prefetch: bool,
 }
 
 fn check<'a, T: Element>(
@@ -55,12 +60,14 @@ fn check<'a, T: Element>(
             ),
         ));
     }
+    let prefetch = std::mem::size_of_val(x) > PREFETCH_MIN_BYTES;
     Ok(Args {
         p,
         vals: vals.values(),
         heads,
         x,
         width,
+        prefetch,
     })
 }
 
@@ -261,9 +268,11 @@ fn chunks<T: Element, const FMA: bool, const CH: usize>(
     while off + CH <= out.len() {
         let mut acc = [T::zero(); CH];
         for (k, &c) in cols.iter().enumerate() {
-            if let Some(&cn) = cols.get(k + PREFETCH_DISTANCE) {
-                let ahead = a.x.as_ptr().wrapping_add(cn as usize * w + col_off + off);
-                prefetch(ahead, CH * std::mem::size_of::<T>());
+            if a.prefetch {
+                if let Some(&cn) = cols.get(k + PREFETCH_DISTANCE) {
+                    let ahead = a.x.as_ptr().wrapping_add(cn as usize * w + col_off + off);
+                    prefetch(ahead, CH * std::mem::size_of::<T>());
+                }
             }
             let v = a
                 .vals
