@@ -392,3 +392,27 @@ fn spgemm_square_parallel_path_matches_dense() {
         }
     }
 }
+
+#[test]
+fn dense_round_trip() {
+    let mut r = Philox::new(21);
+    for (nr, nc) in [(0usize, 3usize), (1, 1), (13, 40)] {
+        // About 10% non-zeros.
+        let d: Vec<f64> = (0..nr * nc)
+            .map(|_| if r.uniform() < 0.1 { r.normal() } else { 0.0 })
+            .collect();
+        let (p, v) = CsrPattern::from_dense(nr, nc, &d).unwrap();
+        assert_eq!(p.nnz(), d.iter().filter(|&&x| x != 0.0).count());
+        assert_eq!(p.to_dense(Some(&v)).unwrap(), d);
+        let ones: Vec<f64> = p.to_dense(None).unwrap();
+        assert!(ones
+            .iter()
+            .zip(&d)
+            .all(|(&o, &x)| o == if x != 0.0 { 1.0 } else { 0.0 }));
+    }
+    let e = CsrPattern::from_dense(2, 3, &[1.0f32; 5]).unwrap_err();
+    assert!(
+        matches!(e, Error::Shape { .. }) && e.to_string().contains("[2, 3]"),
+        "{e}"
+    );
+}

@@ -13,6 +13,7 @@
 //! - [`coo_weighted`]: [`CsrPattern::from_coo_weighted`], the same with edge values (duplicates summed);
 //! - [`transpose`]: [`CsrPattern::transpose`] returning [`Transposed`] (pattern + edge permutation);
 //! - [`csr`]: [`Csr`], a shared pattern with its transpose cached on first use;
+//! - [`dense`]: [`CsrPattern::from_dense`] (sparse feature matrices) and [`CsrPattern::to_dense`];
 //! - [`degree`]: in/out degrees, weighted row sums;
 //! - [`normalize`]: [`sym_norm_values`] (`D^-1/2 A D^-1/2`) and [`row_norm_values`] (`D^-1 A`);
 //! - [`values`]: [`EdgeValues`], the optional (multi-head) edge values kernels scale by;
@@ -32,6 +33,7 @@ pub mod coo;
 pub mod coo_weighted;
 pub mod csr;
 pub mod degree;
+pub mod dense;
 pub mod edge_softmax;
 pub mod gather;
 pub mod graph;
