@@ -194,7 +194,7 @@ fn sum_block<T: Element, const FMA: bool>(
         let orow = &mut out[(i - r0) * w..(i - r0 + 1) * w];
         for head in 0..h {
             let seg = head * f..(head + 1) * f;
-            segment_sum::<T, FMA>(
+            head_columns_sum::<T, FMA>(
                 a,
                 es.clone(),
                 head,
@@ -215,7 +215,7 @@ fn sum_block<T: Element, const FMA: bool>(
 /// the segment is covered by chunks of 64, 32, 16 and 8 columns (f32; half that for f64), and a
 /// chunk's accumulators stay in vector registers over all entries of the row.
 #[inline(always)]
-fn segment_sum<T: Element, const FMA: bool>(
+fn head_columns_sum<T: Element, const FMA: bool>(
     a: &Args<'_, T>,
     es: Range<usize>,
     head: usize,
@@ -269,7 +269,8 @@ fn chunks<T: Element, const FMA: bool, const CH: usize>(
         let mut acc = [T::zero(); CH];
         for (k, &c) in cols.iter().enumerate() {
             if a.prefetch {
-                if let Some(&cn) = cols.get(k + PREFETCH_DISTANCE) {
+                // Entries of the next rows too: rows are short (power-law graphs).
+                if let Some(&cn) = a.p.col_idx().get(es.start + k + PREFETCH_DISTANCE) {
                     let ahead = a.x.as_ptr().wrapping_add(cn as usize * w + col_off + off);
                     prefetch(ahead, CH * std::mem::size_of::<T>());
                 }
