@@ -16,7 +16,8 @@ use weft_ops::{Element, Error, Idx};
 /// and the scalar tails.
 const WIDTHS: [usize; 5] = [1, 6, 15, 56, 70];
 
-/// Dense reference of SpMM with `heads` values per edge: (sum, abs-sum, count) per output.
+/// Dense reference of SpMM with `heads` values per edge: (sum, abs-sum, max) per output, from
+/// one dense matrix per head (a stored entry is marked so that stored zeros still count).
 fn spmm_ref(
     p: &CsrPattern,
     vals: Option<&[f64]>,
@@ -25,18 +26,28 @@ fn spmm_ref(
     w: usize,
 ) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     let f = w / heads;
-    let mut out = vec![0.0; p.n_rows() * w];
-    let mut abs = vec![0.0; p.n_rows() * w];
-    let mut max = vec![0.0; p.n_rows() * w];
-    for i in 0..p.n_rows() {
+    let (nr, nc) = (p.n_rows(), p.n_cols());
+    let mut stored = vec![false; nr * nc];
+    let mut a = vec![0.0; heads * nr * nc];
+    for i in 0..nr {
+        for e in p.row_range(i) {
+            let j = p.col_idx()[e] as usize;
+            stored[i * nc + j] = true;
+            for h in 0..heads {
+                a[(h * nr + i) * nc + j] = vals.map_or(1.0, |v| v[e * heads + h]);
+            }
+        }
+    }
+    let mut out = vec![0.0; nr * w];
+    let mut abs = vec![0.0; nr * w];
+    let mut max = vec![0.0; nr * w];
+    for i in 0..nr {
         for c in 0..w {
             let h = c / f;
             let mut m = f64::NEG_INFINITY;
-            for j in 0..p.n_cols() {
-                // Dense scan: find the stored entry (i, j), if any.
-                if let Some(e) = p.row_range(i).find(|&e| p.col_idx()[e] as usize == j) {
-                    let v = vals.map_or(1.0, |v| v[e * heads + h]);
-                    let t = v * x[j * w + c];
+            for j in 0..nc {
+                if stored[i * nc + j] {
+                    let t = a[(h * nr + i) * nc + j] * x[j * w + c];
                     out[i * w + c] += t;
                     abs[i * w + c] += t.abs();
                     m = m.max(t);
