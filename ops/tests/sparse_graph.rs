@@ -194,6 +194,10 @@ fn random_walks_follow_edges_and_are_uniform() {
         (ones - n / 2.0).abs() < 5.0 * (n / 4.0).sqrt(),
         "{ones} of {n}"
     );
+    // Walk k depends only on the seed and k: the serial path (few walks) and the parallel path
+    // (many walks) agree on the walks they share.
+    let few = random_walks(&g, &starts[..3], 3, &mut Philox::new(5)).unwrap();
+    assert_eq!(&few[..], &w[..12]);
     let e = random_walks(&g, &[9], 2, &mut Philox::new(0)).unwrap_err();
     assert!(
         matches!(e, Error::Index { .. }) && e.to_string().contains("start id 9"),
