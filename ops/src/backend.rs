@@ -143,45 +143,20 @@ pub trait Backend: Send + Sync + 'static {
         lb: &Layout,
     ) -> Result<Self::Buf<T>>;
     /// `x * mul + add` elementwise.
-    fn affine<T: Element>(
-        &self,
-        x: &Self::Buf<T>,
-        l: &Layout,
-        mul: T,
-        add: T,
-    ) -> Result<Self::Buf<T>>;
+    fn affine<T: Element>(&self, x: &Self::Buf<T>, l: &Layout, mul: T, add: T) -> Result<Self::Buf<T>>;
 
     // ------------------------------------------------------------ reductions
     /// Reduces `axis` away: the output has the shape of `l` without `axis`.
-    fn reduce<T: Element>(
-        &self,
-        op: ReduceOp,
-        x: &Self::Buf<T>,
-        l: &Layout,
-        axis: usize,
-    ) -> Result<Self::Buf<T>>;
+    fn reduce<T: Element>(&self, op: ReduceOp, x: &Self::Buf<T>, l: &Layout, axis: usize) -> Result<Self::Buf<T>>;
     /// Index of the (first) maximum along `axis`; output shape as in [`Backend::reduce`].
-    fn argmax<T: Element>(&self, x: &Self::Buf<T>, l: &Layout, axis: usize)
-        -> Result<Self::IdxBuf>;
+    fn argmax<T: Element>(&self, x: &Self::Buf<T>, l: &Layout, axis: usize) -> Result<Self::IdxBuf>;
     /// Softmax (or log-softmax when `log`) along `axis`, fused and numerically stable.
-    fn softmax<T: Element>(
-        &self,
-        x: &Self::Buf<T>,
-        l: &Layout,
-        axis: usize,
-        log: bool,
-    ) -> Result<Self::Buf<T>>;
+    fn softmax<T: Element>(&self, x: &Self::Buf<T>, l: &Layout, axis: usize, log: bool) -> Result<Self::Buf<T>>;
 
     // ---------------------------------------------------------------- linalg
     /// Batched matrix product: `la` is `[..., m, k]`, `lb` is `[..., k, n]` with equal batch
     /// dims (broadcast strides allowed); the output is `[..., m, n]`.
-    fn matmul<T: Element>(
-        &self,
-        a: &Self::Buf<T>,
-        la: &Layout,
-        b: &Self::Buf<T>,
-        lb: &Layout,
-    ) -> Result<Self::Buf<T>>;
+    fn matmul<T: Element>(&self, a: &Self::Buf<T>, la: &Layout, b: &Self::Buf<T>, lb: &Layout) -> Result<Self::Buf<T>>;
     /// Lower Cholesky factor of the symmetric positive-definite `[n, n]` matrix `a`;
     /// `Error::NotPositiveDefinite` names the failing pivot.
     fn cholesky<T: Element>(&self, a: &Self::Buf<T>, la: &Layout) -> Result<Self::Buf<T>>;
@@ -223,29 +198,14 @@ pub trait Backend: Send + Sync + 'static {
         ls: &Layout,
     ) -> Result<Self::Buf<T>>;
     /// Concatenates views along `axis` (all other dims equal).
-    fn concat<T: Element>(
-        &self,
-        parts: &[(&Self::Buf<T>, &Layout)],
-        axis: usize,
-    ) -> Result<Self::Buf<T>>;
+    fn concat<T: Element>(&self, parts: &[(&Self::Buf<T>, &Layout)], axis: usize) -> Result<Self::Buf<T>>;
 
     // ---------------------------------------------------------------- random
     /// `n` uniforms in `(lo, hi)` from Philox; element `i` uses block `i / 4`, word `i % 4`.
     fn uniform<T: Element>(&self, n: usize, st: PhiloxState, lo: T, hi: T) -> Result<Self::Buf<T>>;
     /// `n` normals `mean + std * z`; elements `4b..4b+4` come from Box-Muller on block `b`
     /// (words 0,1 give elements 0,1 and words 2,3 give elements 2,3).
-    fn normal<T: Element>(
-        &self,
-        n: usize,
-        st: PhiloxState,
-        mean: T,
-        std: T,
-    ) -> Result<Self::Buf<T>>;
+    fn normal<T: Element>(&self, n: usize, st: PhiloxState, mean: T, std: T) -> Result<Self::Buf<T>>;
     /// Dropout mask: `1 / keep` with probability `keep`, else 0 (uniform of element `i` < keep).
-    fn dropout_mask<T: Element>(
-        &self,
-        n: usize,
-        st: PhiloxState,
-        keep: f64,
-    ) -> Result<Self::Buf<T>>;
+    fn dropout_mask<T: Element>(&self, n: usize, st: PhiloxState, keep: f64) -> Result<Self::Buf<T>>;
 }

@@ -18,19 +18,11 @@ pub enum Error {
     /// An argument has a value the operation cannot accept (zero step size, negative probability, ...).
     Invalid { op: &'static str, msg: String },
     /// Cholesky met a non-positive pivot: the matrix is not (numerically) positive definite.
-    NotPositiveDefinite {
-        op: &'static str,
-        pivot: usize,
-        value: f64,
-    },
+    NotPositiveDefinite { op: &'static str, pivot: usize, value: f64 },
     /// A NaN, an infinity or a divergent computation was detected.
     Numerical { op: &'static str, msg: String },
     /// Two operands live on different devices.
-    DeviceMismatch {
-        op: &'static str,
-        lhs: String,
-        rhs: String,
-    },
+    DeviceMismatch { op: &'static str, lhs: String, rhs: String },
     /// A CUDA device was requested but weft was built without the `cuda` feature.
     CudaNotCompiled,
     /// The CUDA driver, runtime or cuBLAS reported an error (the CUDA error name is kept).
@@ -40,41 +32,25 @@ pub enum Error {
     /// An I/O error, with the path that was being read or written.
     Io { path: String, msg: String },
     /// A malformed input file: the file, the 1-based line, and what was wrong.
-    Parse {
-        file: String,
-        line: usize,
-        msg: String,
-    },
+    Parse { file: String, line: usize, msg: String },
 }
 
 impl Error {
     /// A shape error for `op`.
     pub fn shape(op: &'static str, msg: impl Into<String>) -> Self {
-        Error::Shape {
-            op,
-            msg: msg.into(),
-        }
+        Error::Shape { op, msg: msg.into() }
     }
     /// An index error for `op`.
     pub fn index(op: &'static str, msg: impl Into<String>) -> Self {
-        Error::Index {
-            op,
-            msg: msg.into(),
-        }
+        Error::Index { op, msg: msg.into() }
     }
     /// An invalid-argument error for `op`.
     pub fn invalid(op: &'static str, msg: impl Into<String>) -> Self {
-        Error::Invalid {
-            op,
-            msg: msg.into(),
-        }
+        Error::Invalid { op, msg: msg.into() }
     }
     /// A numerical-trouble error for `op`.
     pub fn numerical(op: &'static str, msg: impl Into<String>) -> Self {
-        Error::Numerical {
-            op,
-            msg: msg.into(),
-        }
+        Error::Numerical { op, msg: msg.into() }
     }
     /// An autograd misuse error.
     pub fn autograd(msg: impl Into<String>) -> Self {
@@ -82,18 +58,11 @@ impl Error {
     }
     /// An I/O error on `path`.
     pub fn io(path: impl fmt::Display, err: impl fmt::Display) -> Self {
-        Error::Io {
-            path: path.to_string(),
-            msg: err.to_string(),
-        }
+        Error::Io { path: path.to_string(), msg: err.to_string() }
     }
     /// A parse error in `file` at 1-based `line`.
     pub fn parse(file: impl fmt::Display, line: usize, msg: impl Into<String>) -> Self {
-        Error::Parse {
-            file: file.to_string(),
-            line,
-            msg: msg.into(),
-        }
+        Error::Parse { file: file.to_string(), line, msg: msg.into() }
     }
 }
 

@@ -33,16 +33,8 @@ pub fn broadcast_shapes(op: &'static str, a: &[usize], b: &[usize]) -> Result<Di
     let rank = a.len().max(b.len());
     let mut out: Dims = smallvec::smallvec![0; rank];
     for i in 0..rank {
-        let da = if i + a.len() >= rank {
-            a[i + a.len() - rank]
-        } else {
-            1
-        };
-        let db = if i + b.len() >= rank {
-            b[i + b.len() - rank]
-        } else {
-            1
-        };
+        let da = if i + a.len() >= rank { a[i + a.len() - rank] } else { 1 };
+        let db = if i + b.len() >= rank { b[i + b.len() - rank] } else { 1 };
         out[i] = if da == db || db == 1 {
             da
         } else if da == 1 {
@@ -64,21 +56,13 @@ pub fn broadcast_shapes(op: &'static str, a: &[usize], b: &[usize]) -> Result<Di
 impl Layout {
     /// A contiguous row-major layout of `shape`.
     pub fn contiguous(shape: &[usize]) -> Self {
-        Layout {
-            shape: shape.into(),
-            strides: contiguous_strides(shape),
-            offset: 0,
-        }
+        Layout { shape: shape.into(), strides: contiguous_strides(shape), offset: 0 }
     }
 
     /// A layout from explicit parts (checked by [`Layout::max_offset`] users).
     pub fn from_parts(shape: Dims, strides: Dims, offset: usize) -> Self {
         debug_assert_eq!(shape.len(), strides.len());
-        Layout {
-            shape,
-            strides,
-            offset,
-        }
+        Layout { shape, strides, offset }
     }
 
     /// The dimensions.
@@ -116,8 +100,7 @@ impl Layout {
 
     /// The buffer range `offset..end` this view touches when contiguous.
     pub fn contiguous_range(&self) -> Option<std::ops::Range<usize>> {
-        self.is_contiguous()
-            .then(|| self.offset..self.offset + self.numel())
+        self.is_contiguous().then(|| self.offset..self.offset + self.numel())
     }
 
     /// One past the largest buffer index this view can touch (0 for an empty view).
@@ -125,25 +108,14 @@ impl Layout {
         if self.numel() == 0 {
             return 0;
         }
-        self.offset
-            + self
-                .shape
-                .iter()
-                .zip(&self.strides)
-                .map(|(d, s)| (d - 1) * s)
-                .sum::<usize>()
-            + 1
+        self.offset + self.shape.iter().zip(&self.strides).map(|(d, s)| (d - 1) * s).sum::<usize>() + 1
     }
 
     fn check_axis(&self, op: &'static str, axis: usize) -> Result<()> {
         if axis >= self.rank() {
             return Err(Error::index(
                 op,
-                format!(
-                    "axis {axis} for a tensor of rank {} (shape {})",
-                    self.rank(),
-                    fmt_shape(&self.shape)
-                ),
+                format!("axis {axis} for a tensor of rank {} (shape {})", self.rank(), fmt_shape(&self.shape)),
             ));
         }
         Ok(())
@@ -162,18 +134,10 @@ impl Layout {
     /// Reorders the axes: output axis `i` is input axis `perm[i]` (a view).
     pub fn permute(&self, perm: &[usize]) -> Result<Self> {
         let mut seen: Dims = smallvec::smallvec![0; self.rank()];
-        if perm.len() != self.rank()
-            || perm
-                .iter()
-                .any(|&p| p >= self.rank() || std::mem::replace(&mut seen[p], 1) == 1)
-        {
+        if perm.len() != self.rank() || perm.iter().any(|&p| p >= self.rank() || std::mem::replace(&mut seen[p], 1) == 1) {
             return Err(Error::shape(
                 "permute",
-                format!(
-                    "{perm:?} is not a permutation of the {} axes of {}",
-                    self.rank(),
-                    fmt_shape(&self.shape)
-                ),
+                format!("{perm:?} is not a permutation of the {} axes of {}", self.rank(), fmt_shape(&self.shape)),
             ));
         }
         Ok(Layout {
@@ -189,12 +153,7 @@ impl Layout {
         if start + len > self.shape[axis] {
             return Err(Error::index(
                 "narrow",
-                format!(
-                    "range {start}..{} on axis {axis} of length {} (shape {})",
-                    start + len,
-                    self.shape[axis],
-                    fmt_shape(&self.shape)
-                ),
+                format!("range {start}..{} on axis {axis} of length {} (shape {})", start + len, self.shape[axis], fmt_shape(&self.shape)),
             ));
         }
         let mut l = self.clone();
@@ -210,22 +169,13 @@ impl Layout {
         if n != self.numel() {
             return Err(Error::shape(
                 "reshape",
-                format!(
-                    "cannot reshape {} ({} elements) into {} ({n} elements)",
-                    fmt_shape(&self.shape),
-                    self.numel(),
-                    fmt_shape(shape)
-                ),
+                format!("cannot reshape {} ({} elements) into {} ({n} elements)", fmt_shape(&self.shape), self.numel(), fmt_shape(shape)),
             ));
         }
         if !self.is_contiguous() {
             return Ok(None);
         }
-        Ok(Some(Layout {
-            shape: shape.into(),
-            strides: contiguous_strides(shape),
-            offset: self.offset,
-        }))
+        Ok(Some(Layout { shape: shape.into(), strides: contiguous_strides(shape), offset: self.offset }))
     }
 
     /// Broadcasts to `shape` (numpy rules: new leading axes, size-1 axes stretched) as a view.
@@ -233,11 +183,7 @@ impl Layout {
         if shape.len() < self.rank() {
             return Err(Error::shape(
                 "broadcast_to",
-                format!(
-                    "cannot broadcast {} to lower rank {}",
-                    fmt_shape(&self.shape),
-                    fmt_shape(shape)
-                ),
+                format!("cannot broadcast {} to lower rank {}", fmt_shape(&self.shape), fmt_shape(shape)),
             ));
         }
         let lead = shape.len() - self.rank();
@@ -249,19 +195,11 @@ impl Layout {
             } else if d != 1 {
                 return Err(Error::shape(
                     "broadcast_to",
-                    format!(
-                        "cannot broadcast {} to {} (dim {i}: {d} vs {target})",
-                        fmt_shape(&self.shape),
-                        fmt_shape(shape)
-                    ),
+                    format!("cannot broadcast {} to {} (dim {i}: {d} vs {target})", fmt_shape(&self.shape), fmt_shape(shape)),
                 ));
             }
         }
-        Ok(Layout {
-            shape: shape.into(),
-            strides,
-            offset: self.offset,
-        })
+        Ok(Layout { shape: shape.into(), strides, offset: self.offset })
     }
 
     /// Splits the shape around `axis` into `(outer, len, inner)` element counts.
@@ -342,14 +280,9 @@ mod tests {
 
     #[test]
     fn broadcast_rules() {
-        assert_eq!(
-            broadcast_shapes("t", &[3, 1], &[4]).unwrap().as_slice(),
-            &[3, 4]
-        );
+        assert_eq!(broadcast_shapes("t", &[3, 1], &[4]).unwrap().as_slice(), &[3, 4]);
         assert!(broadcast_shapes("t", &[3, 2], &[4]).is_err());
-        let l = Layout::contiguous(&[3, 1])
-            .broadcast_to(&[2, 3, 4])
-            .unwrap();
+        let l = Layout::contiguous(&[3, 1]).broadcast_to(&[2, 3, 4]).unwrap();
         assert_eq!(l.strides(), &[0, 1, 0]);
     }
 

@@ -46,12 +46,7 @@ impl PhiloxState {
     pub fn block(&self, block: u64) -> [u32; 4] {
         let c = self.offset.wrapping_add(block);
         philox4x32_10(
-            [
-                c as u32,
-                (c >> 32) as u32,
-                self.stream as u32,
-                (self.stream >> 32) as u32,
-            ],
+            [c as u32, (c >> 32) as u32, self.stream as u32, (self.stream >> 32) as u32],
             self.key,
         )
     }
@@ -104,11 +99,7 @@ impl Philox {
     /// A generator for `seed` on an independent `stream` (one per chain, per worker, ...).
     pub fn with_stream(seed: u64, stream: u64) -> Self {
         Philox {
-            state: PhiloxState {
-                key: [seed as u32, (seed >> 32) as u32],
-                stream,
-                offset: 0,
-            },
+            state: PhiloxState { key: [seed as u32, (seed >> 32) as u32], stream, offset: 0 },
             buf: [0; 4],
             used: 4,
             spare_normal: None,
@@ -201,9 +192,7 @@ mod tests {
 
     #[test]
     fn streams_differ_and_seeds_repeat() {
-        let a: Vec<u32> = (0..8)
-            .map(|_| Philox::with_stream(1, 0).next_u32())
-            .collect();
+        let a: Vec<u32> = (0..8).map(|_| Philox::with_stream(1, 0).next_u32()).collect();
         assert!(a.iter().all(|&x| x == a[0]));
         let mut s0 = Philox::with_stream(1, 0);
         let mut s1 = Philox::with_stream(1, 1);
@@ -219,10 +208,7 @@ mod tests {
         let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
         // 5 standard errors.
         assert!(mean.abs() < 5.0 / (n as f64).sqrt(), "mean {mean}");
-        assert!(
-            (var - 1.0).abs() < 5.0 * (2.0 / n as f64).sqrt(),
-            "var {var}"
-        );
+        assert!((var - 1.0).abs() < 5.0 * (2.0 / n as f64).sqrt(), "var {var}");
     }
 
     #[test]
