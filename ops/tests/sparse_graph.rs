@@ -49,10 +49,7 @@ fn k_hop_on_a_path() {
     let s0 = k_hop_subgraph(&g, &[5, 5], 3).unwrap();
     assert_eq!((s0.nodes, s0.pattern.nnz()), (vec![5], 0));
     let e = k_hop_subgraph(&g, &[6], 1).unwrap_err();
-    assert!(
-        matches!(e, Error::Index { .. }) && e.to_string().contains("seed id 6 at position 0"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Index { .. }) && e.to_string().contains("seed id 6 at position 0"), "{e}");
 }
 
 #[test]
@@ -96,15 +93,8 @@ fn neighbour_sampling_invariants() {
     let seeds: Vec<Idx> = vec![3, 1, 400, 250];
     let fanouts = [5, 3, usize::MAX];
     let s = sample_neighbours(&g, &seeds, &fanouts, &mut Philox::new(1)).unwrap();
-    assert_eq!(
-        s,
-        sample_neighbours(&g, &seeds, &fanouts, &mut Philox::new(1)).unwrap(),
-        "seeded"
-    );
-    assert_ne!(
-        s,
-        sample_neighbours(&g, &seeds, &fanouts, &mut Philox::new(2)).unwrap()
-    );
+    assert_eq!(s, sample_neighbours(&g, &seeds, &fanouts, &mut Philox::new(1)).unwrap(), "seeded");
+    assert_ne!(s, sample_neighbours(&g, &seeds, &fanouts, &mut Philox::new(2)).unwrap());
     assert_eq!(s.blocks.len(), 3);
     assert_eq!(s.blocks[2].dst_nodes(), &seeds[..]);
     assert_eq!(s.input_nodes(), &s.blocks[0].src_nodes[..]);
@@ -128,18 +118,12 @@ fn neighbour_sampling_invariants() {
             for e in b.pattern.row_range(d) {
                 let ge = b.edge_ids[e] as usize;
                 assert!(g.row_range(gd).contains(&ge));
-                assert_eq!(
-                    g.col_idx()[ge],
-                    b.src_nodes[b.pattern.col_idx()[e] as usize]
-                );
+                assert_eq!(g.col_idx()[ge], b.src_nodes[b.pattern.col_idx()[e] as usize]);
             }
         }
     }
     let e = sample_neighbours(&g, &[1, 2, 1], &[2], &mut Philox::new(0)).unwrap_err();
-    assert!(
-        matches!(e, Error::Invalid { .. }) && e.to_string().contains("seed 1 at position 2"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Invalid { .. }) && e.to_string().contains("seed 1 at position 2"), "{e}");
 }
 
 #[test]
@@ -162,11 +146,7 @@ fn neighbour_sampling_is_uniform() {
     let (p, n) = (0.3, trials as f64);
     let sd = (n * p * (1.0 - p)).sqrt();
     for (v, &c) in counts.iter().enumerate().skip(1) {
-        assert!(
-            (c as f64 - n * p).abs() < 5.0 * sd,
-            "neighbour {v} picked {c} times, expected {}",
-            n * p
-        );
+        assert!((c as f64 - n * p).abs() < 5.0 * sd, "neighbour {v} picked {c} times, expected {}", n * p);
     }
 }
 
@@ -181,28 +161,19 @@ fn random_walks_follow_edges_and_are_uniform() {
             assert!(g.contains(s[0] as usize, s[1] as usize) || g.row(s[0] as usize).is_empty());
         }
     }
-    assert_eq!(
-        w,
-        random_walks(&g, &[0, 5, 2], 6, &mut Philox::new(4)).unwrap()
-    );
+    assert_eq!(w, random_walks(&g, &[0, 5, 2], 6, &mut Philox::new(4)).unwrap());
     // First steps from node 2 (neighbours 1 and 3), many walks (parallel path): p = 1/2 each.
     let starts = vec![2 as Idx; 40_000];
     let w = random_walks(&g, &starts, 3, &mut Philox::new(5)).unwrap();
     let ones = w.chunks_exact(4).filter(|r| r[1] == 1).count() as f64;
     let n = starts.len() as f64;
-    assert!(
-        (ones - n / 2.0).abs() < 5.0 * (n / 4.0).sqrt(),
-        "{ones} of {n}"
-    );
+    assert!((ones - n / 2.0).abs() < 5.0 * (n / 4.0).sqrt(), "{ones} of {n}");
     // Walk k depends only on the seed and k: the serial path (few walks) and the parallel path
     // (many walks) agree on the walks they share.
     let few = random_walks(&g, &starts[..3], 3, &mut Philox::new(5)).unwrap();
     assert_eq!(&few[..], &w[..12]);
     let e = random_walks(&g, &[9], 2, &mut Philox::new(0)).unwrap_err();
-    assert!(
-        matches!(e, Error::Index { .. }) && e.to_string().contains("start id 9"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Index { .. }) && e.to_string().contains("start id 9"), "{e}");
 }
 
 #[test]
@@ -215,10 +186,7 @@ fn batching_is_block_diagonal() {
     assert_eq!(batch.node_offsets, vec![0, 6, 9, 16, 22]);
     let graphs = [&a, &c, &b, &a];
     for (k, g) in graphs.iter().enumerate() {
-        let (n0, e0) = (
-            batch.node_offsets[k] as usize,
-            batch.edge_offsets[k] as usize,
-        );
+        let (n0, e0) = (batch.node_offsets[k] as usize, batch.edge_offsets[k] as usize);
         assert_eq!(batch.edge_offsets[k + 1] as usize - e0, g.nnz());
         for i in 0..g.n_rows() {
             let want: Vec<Idx> = g.row(i).iter().map(|&c| c + n0 as Idx).collect();
@@ -227,24 +195,13 @@ fn batching_is_block_diagonal() {
         }
     }
     // Pooling per graph with the node offsets: sum of out-degrees = nnz of each graph.
-    let deg: Vec<f64> = batch
-        .pattern
-        .out_degrees()
-        .iter()
-        .map(|&d| d as f64)
-        .collect();
+    let deg: Vec<f64> = batch.pattern.out_degrees().iter().map(|&d| d as f64).collect();
     let mut pooled = vec![0.0; 4];
     segment_sum(&batch.node_offsets, &deg, 1, &mut pooled).unwrap();
-    assert_eq!(
-        pooled,
-        graphs.iter().map(|g| g.nnz() as f64).collect::<Vec<_>>()
-    );
+    assert_eq!(pooled, graphs.iter().map(|g| g.nnz() as f64).collect::<Vec<_>>());
     let rect = CsrPattern::empty(2, 3).unwrap();
     let e = batch_graphs(&[&a, &rect]).unwrap_err();
-    assert!(
-        matches!(e, Error::Shape { .. }) && e.to_string().contains("graph 1"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Shape { .. }) && e.to_string().contains("graph 1"), "{e}");
     assert_eq!(batch_graphs(&[]).unwrap().pattern.n_rows(), 0);
 }
 
@@ -266,12 +223,6 @@ fn generators_are_seeded_symmetric_and_sized() {
     // graph's maximum stays within a few standard deviations (~ mean + 5 sqrt(mean) ~ 28).
     let max_deg = *p.out_degrees().iter().max().unwrap_or(&0);
     assert!(max_deg > 200, "max degree {max_deg}");
-    assert!(matches!(
-        erdos_renyi(4, 7, false, 0),
-        Err(Error::Invalid { .. })
-    ));
-    assert!(matches!(
-        power_law(10, 5, 1.0, false, 0),
-        Err(Error::Invalid { .. })
-    ));
+    assert!(matches!(erdos_renyi(4, 7, false, 0), Err(Error::Invalid { .. })));
+    assert!(matches!(power_law(10, 5, 1.0, false, 0), Err(Error::Invalid { .. })));
 }

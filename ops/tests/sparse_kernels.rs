@@ -6,9 +6,9 @@ mod sparse_common;
 
 use sparse_common::{assert_close, cases, random_pattern, random_values, sum_tol};
 use weft_ops::sparse::{
-    edge_softmax, edge_softmax_backward, gather_rows, scatter_add_rows, sddmm_add, sddmm_dot,
-    segment_max, segment_mean, segment_offsets_from_ids, segment_sum, spmm_max, spmm_mean,
-    spmm_sum, CsrPattern, EdgeValues, NO_EDGE,
+    edge_softmax, edge_softmax_backward, gather_rows, scatter_add_rows, sddmm_add, sddmm_dot, segment_max,
+    segment_mean, segment_offsets_from_ids, segment_sum, spmm_max, spmm_mean, spmm_sum, CsrPattern,
+    EdgeValues, NO_EDGE,
 };
 use weft_ops::{Element, Error, Idx};
 
@@ -81,36 +81,22 @@ fn check_spmm<T: Element>(u: f64) {
                 let vals = (heads > 0).then_some(&v[..]);
                 let (want, abs, want_max) = spmm_ref(&p, vals, h, &x, w);
                 let (vt, xt) = (to::<T>(&v), to::<T>(&x));
-                let ev = if heads == 0 {
-                    EdgeValues::Ones
-                } else {
-                    EdgeValues::heads(&vt[..], h)
-                };
+                let ev = if heads == 0 { EdgeValues::Ones } else { EdgeValues::heads(&vt[..], h) };
                 let what = format!("{:?} case {k} width {w} heads {heads}", T::DTYPE);
 
                 let mut out = vec![T::of(f64::NAN); nr * w];
                 spmm_sum(&p, ev, &xt, w, &mut out).unwrap();
-                let tol: Vec<f64> = (0..nr * w)
-                    .map(|q| sum_tol(p.row_range(q / w).len(), abs[q], u))
-                    .collect();
+                let tol: Vec<f64> =
+                    (0..nr * w).map(|q| sum_tol(p.row_range(q / w).len(), abs[q], u)).collect();
                 assert_close(&back(&out), &want, &tol, &format!("spmm_sum {what}"));
 
                 spmm_mean(&p, ev, &xt, w, &mut out).unwrap();
-                let want_mean: Vec<f64> = (0..nr * w)
-                    .map(|q| want[q] / (p.row_range(q / w).len().max(1) as f64))
-                    .collect();
+                let want_mean: Vec<f64> =
+                    (0..nr * w).map(|q| want[q] / (p.row_range(q / w).len().max(1) as f64)).collect();
                 let tol_mean: Vec<f64> = (0..nr * w)
-                    .map(|q| {
-                        tol[q] / (p.row_range(q / w).len().max(1) as f64)
-                            + 2.0 * u * want_mean[q].abs()
-                    })
+                    .map(|q| tol[q] / (p.row_range(q / w).len().max(1) as f64) + 2.0 * u * want_mean[q].abs())
                     .collect();
-                assert_close(
-                    &back(&out),
-                    &want_mean,
-                    &tol_mean,
-                    &format!("spmm_mean {what}"),
-                );
+                assert_close(&back(&out), &want_mean, &tol_mean, &format!("spmm_mean {what}"));
 
                 let mut am = vec![0 as Idx; nr * w];
                 spmm_max(&p, ev, &xt, w, &mut out, &mut am).unwrap();
@@ -118,26 +104,15 @@ fn check_spmm<T: Element>(u: f64) {
                 for q in 0..nr * w {
                     let (i, c) = (q / w, q % w);
                     if p.row_range(i).is_empty() {
-                        assert_eq!(
-                            (out[q].f64(), am[q]),
-                            (0.0, NO_EDGE),
-                            "{what}: empty row {i}"
-                        );
+                        assert_eq!((out[q].f64(), am[q]), (0.0, NO_EDGE), "{what}: empty row {i}");
                         continue;
                     }
                     // The max equals the reference (both are one rounded product) ...
                     let e = am[q] as usize;
-                    assert!(
-                        p.row_range(i).contains(&e),
-                        "{what}: argmax {e} not in row {i}"
-                    );
+                    assert!(p.row_range(i).contains(&e), "{what}: argmax {e} not in row {i}");
                     let j = p.col_idx()[e] as usize;
                     let ve = vals.map_or(1.0, |v| v[e * h + c / f]);
-                    assert_eq!(
-                        out[q],
-                        T::of(ve) * T::of(x[j * w + c]),
-                        "{what}: value at argmax"
-                    );
+                    assert_eq!(out[q], T::of(ve) * T::of(x[j * w + c]), "{what}: value at argmax");
                     // ... up to the rounding of T.
                     assert!(
                         (out[q].f64() - want_max[q]).abs() <= 2.0 * u * want_max[q].abs(),
@@ -175,33 +150,18 @@ fn spmm_rejects_bad_shapes() {
     let x = vec![0.0f64; 5 * 3];
     let mut out = vec![0.0f64; 4 * 3];
     let e = spmm_sum(&p, EdgeValues::Ones, &x[..12], 3, &mut out).unwrap_err();
-    assert!(
-        matches!(e, Error::Shape { .. }) && e.to_string().contains("[5, 3]"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Shape { .. }) && e.to_string().contains("[5, 3]"), "{e}");
     let e = spmm_sum(&p, EdgeValues::Ones, &x, 3, &mut out[..9]).unwrap_err();
-    assert!(
-        matches!(e, Error::Shape { .. }) && e.to_string().contains("output"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Shape { .. }) && e.to_string().contains("output"), "{e}");
     let v = vec![1.0; p.nnz() + 1];
     let e = spmm_mean(&p, EdgeValues::per_edge(&v), &x, 3, &mut out).unwrap_err();
-    assert!(
-        matches!(e, Error::Shape { .. }) && e.to_string().contains("edge values"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Shape { .. }) && e.to_string().contains("edge values"), "{e}");
     let v = vec![1.0; p.nnz() * 2];
     let e = spmm_sum(&p, EdgeValues::heads(&v, 2), &x, 3, &mut out).unwrap_err();
-    assert!(
-        matches!(e, Error::Shape { .. }) && e.to_string().contains("multiple"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Shape { .. }) && e.to_string().contains("multiple"), "{e}");
     let mut am = vec![0; 5];
     let e = spmm_max(&p, EdgeValues::Ones, &x, 3, &mut out, &mut am).unwrap_err();
-    assert!(
-        matches!(e, Error::Shape { .. }) && e.to_string().contains("argmax"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Shape { .. }) && e.to_string().contains("argmax"), "{e}");
 }
 
 fn check_sddmm<T: Element>(u: f64) {
@@ -218,20 +178,13 @@ fn check_sddmm<T: Element>(u: f64) {
                 for &j in p.row(i) {
                     let j = j as usize;
                     for h in 0..heads {
-                        let t: Vec<f64> = (h * f..(h + 1) * f)
-                            .map(|c| a[i * w + c] * b[j * w + c])
-                            .collect();
+                        let t: Vec<f64> = (h * f..(h + 1) * f).map(|c| a[i * w + c] * b[j * w + c]).collect();
                         want.push(t.iter().sum::<f64>());
                         tol.push(sum_tol(f, t.iter().map(|x| x.abs()).sum(), u));
                     }
                 }
             }
-            assert_close(
-                &back(&out),
-                &want,
-                &tol,
-                &format!("sddmm_dot case {k} w {w} heads {heads}"),
-            );
+            assert_close(&back(&out), &want, &tol, &format!("sddmm_dot case {k} w {w} heads {heads}"));
 
             let s = random_values(nr * heads, 3);
             let t = random_values(nc * heads, 4);
@@ -265,17 +218,11 @@ fn sddmm_rejects_bad_shapes() {
     let p = random_pattern(4, 5, 8, 1);
     let mut out = vec![0.0f64; p.nnz()];
     let e = sddmm_dot(&p, &[0.0; 7], &[0.0; 10], 2, 1, &mut out).unwrap_err();
-    assert!(
-        matches!(e, Error::Shape { .. }) && e.to_string().contains("a has 7"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Shape { .. }) && e.to_string().contains("a has 7"), "{e}");
     let e = sddmm_dot(&p, &[0.0; 8], &[0.0; 10], 2, 3, &mut out).unwrap_err();
     assert!(matches!(e, Error::Shape { .. }), "{e}");
     let e = sddmm_add(&p, &[0.0; 4], &[0.0; 5], 1, &mut out[1..]).unwrap_err();
-    assert!(
-        matches!(e, Error::Shape { .. }) && e.to_string().contains("output"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Shape { .. }) && e.to_string().contains("output"), "{e}");
 }
 
 #[test]
@@ -284,10 +231,7 @@ fn edge_softmax_and_its_gradient_match_dense() {
         let p = random_pattern(nr, nc, ne, 300 + k as u64);
         for heads in [1, 3] {
             // Large scores: a softmax without max-subtraction would overflow.
-            let x: Vec<f64> = random_values(p.nnz() * heads, 5)
-                .iter()
-                .map(|v| 800.0 + 30.0 * v)
-                .collect();
+            let x: Vec<f64> = random_values(p.nnz() * heads, 5).iter().map(|v| 800.0 + 30.0 * v).collect();
             let mut y = vec![f64::NAN; x.len()];
             edge_softmax(&p, &x, heads, &mut y).unwrap();
             let dy = random_values(x.len(), 6);
@@ -296,10 +240,7 @@ fn edge_softmax_and_its_gradient_match_dense() {
             for i in 0..nr {
                 for h in 0..heads {
                     let es: Vec<usize> = p.row_range(i).collect();
-                    let m = es
-                        .iter()
-                        .map(|&e| x[e * heads + h])
-                        .fold(f64::NEG_INFINITY, f64::max);
+                    let m = es.iter().map(|&e| x[e * heads + h]).fold(f64::NEG_INFINITY, f64::max);
                     let z: f64 = es.iter().map(|&e| (x[e * heads + h] - m).exp()).sum();
                     for &e in &es {
                         let want = (x[e * heads + h] - m).exp() / z;
@@ -323,8 +264,7 @@ fn edge_softmax_and_its_gradient_match_dense() {
                             })
                             .sum();
                         assert!(
-                            (dx[b * heads + h] - want).abs()
-                                <= 8.0 * es.len() as f64 * f64::EPSILON,
+                            (dx[b * heads + h] - want).abs() <= 8.0 * es.len() as f64 * f64::EPSILON,
                             "grad case {k}"
                         );
                     }
@@ -339,10 +279,7 @@ fn edge_softmax_reports_nan_rows() {
     let p = CsrPattern::from_parts(2, 2, vec![0, 1, 3], vec![0, 0, 1]).unwrap();
     let mut y = vec![0.0f32; 3];
     let e = edge_softmax(&p, &[0.0, 1.0, f32::NAN], 1, &mut y).unwrap_err();
-    assert!(
-        matches!(e, Error::Numerical { .. }) && e.to_string().contains("row 1"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Numerical { .. }) && e.to_string().contains("row 1"), "{e}");
     let e = edge_softmax(&p, &[0.0, 1.0], 1, &mut y).unwrap_err();
     assert!(matches!(e, Error::Shape { .. }), "{e}");
 }
@@ -350,29 +287,15 @@ fn edge_softmax_reports_nan_rows() {
 #[test]
 fn segment_reductions_match_loops() {
     let mut r = weft_ops::rng::Philox::new(11);
-    for (n_seg, max_len, w) in [
-        (1usize, 0usize, 3usize),
-        (1, 1, 1),
-        (20, 4, 5),
-        (400, 8, 80),
-    ] {
+    for (n_seg, max_len, w) in [(1usize, 0usize, 3usize), (1, 1, 1), (20, 4, 5), (400, 8, 80)] {
         // Random segment lengths including empty segments.
-        let lens: Vec<usize> = (0..n_seg)
-            .map(|_| r.below(max_len as u64 + 1) as usize)
-            .collect();
-        let ids: Vec<Idx> = lens
-            .iter()
-            .enumerate()
-            .flat_map(|(s, &l)| std::iter::repeat_n(s as Idx, l))
-            .collect();
+        let lens: Vec<usize> = (0..n_seg).map(|_| r.below(max_len as u64 + 1) as usize).collect();
+        let ids: Vec<Idx> =
+            lens.iter().enumerate().flat_map(|(s, &l)| std::iter::repeat_n(s as Idx, l)).collect();
         let off = segment_offsets_from_ids(&ids, n_seg).unwrap();
         let m = ids.len();
         let x = random_values(m * w, 12);
-        let (mut sum, mut mean, mut max) = (
-            vec![0.0; n_seg * w],
-            vec![0.0; n_seg * w],
-            vec![0.0; n_seg * w],
-        );
+        let (mut sum, mut mean, mut max) = (vec![0.0; n_seg * w], vec![0.0; n_seg * w], vec![0.0; n_seg * w]);
         let mut am = vec![0 as Idx; n_seg * w];
         segment_sum(&off, &x, w, &mut sum).unwrap();
         segment_mean(&off, &x, w, &mut mean).unwrap();
@@ -382,16 +305,11 @@ fn segment_reductions_match_loops() {
             for c in 0..w {
                 let terms: Vec<f64> = rows.iter().map(|&q| x[q * w + c]).collect();
                 let want: f64 = terms.iter().sum();
-                let tol = sum_tol(
-                    terms.len(),
-                    terms.iter().map(|t| t.abs()).sum(),
-                    f64::EPSILON,
-                );
+                let tol = sum_tol(terms.len(), terms.iter().map(|t| t.abs()).sum(), f64::EPSILON);
                 assert!((sum[s * w + c] - want).abs() <= tol);
                 let n = terms.len().max(1) as f64;
                 assert!(
-                    (mean[s * w + c] - want / n).abs()
-                        <= tol / n + 2.0 * f64::EPSILON * (want / n).abs()
+                    (mean[s * w + c] - want / n).abs() <= tol / n + 2.0 * f64::EPSILON * (want / n).abs()
                 );
                 if rows.is_empty() {
                     assert_eq!((max[s * w + c], am[s * w + c]), (0.0, NO_EDGE));
@@ -410,50 +328,27 @@ fn segment_reductions_match_loops() {
 fn segment_offsets_are_validated() {
     let mut out = vec![0.0f64; 4];
     let e = segment_sum(&[0, 2, 1, 3], &[0.0; 6], 2, &mut out[..]).unwrap_err();
-    assert!(
-        matches!(e, Error::Invalid { .. }) && e.to_string().contains("not sorted"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Invalid { .. }) && e.to_string().contains("not sorted"), "{e}");
     let e = segment_sum(&[0, 1, 2], &[0.0; 6], 2, &mut out).unwrap_err();
-    assert!(
-        matches!(e, Error::Shape { .. }) && e.to_string().contains("3 rows"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Shape { .. }) && e.to_string().contains("3 rows"), "{e}");
     let e = segment_sum(&[1, 3], &[0.0; 6], 2, &mut out[..2]).unwrap_err();
-    assert!(
-        matches!(e, Error::Invalid { .. }) && e.to_string().contains("start at 1"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Invalid { .. }) && e.to_string().contains("start at 1"), "{e}");
     let e = segment_offsets_from_ids(&[0, 2, 1], 3).unwrap_err();
-    assert!(
-        matches!(e, Error::Invalid { .. }) && e.to_string().contains("not sorted"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Invalid { .. }) && e.to_string().contains("not sorted"), "{e}");
     let e = segment_offsets_from_ids(&[0, 3], 3).unwrap_err();
-    assert!(
-        matches!(e, Error::Index { .. }) && e.to_string().contains("segment id 3 at position 1"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Index { .. }) && e.to_string().contains("segment id 3 at position 1"), "{e}");
 }
 
 #[test]
 fn gather_and_scatter_add_match_loops() {
     let mut r = weft_ops::rng::Philox::new(13);
-    for (n, k, w) in [
-        (1usize, 0usize, 1usize),
-        (1, 5, 3),
-        (30, 50, 4),
-        (500, 4000, 20),
-    ] {
+    for (n, k, w) in [(1usize, 0usize, 1usize), (1, 5, 3), (30, 50, 4), (500, 4000, 20)] {
         let x = random_values(n * w, 14);
         let idx: Vec<Idx> = (0..k).map(|_| r.below(n as u64) as Idx).collect();
         let mut g = vec![0.0; k * w];
         gather_rows(&x, w, &idx, &mut g).unwrap();
         for q in 0..k {
-            assert_eq!(
-                &g[q * w..(q + 1) * w],
-                &x[idx[q] as usize * w..(idx[q] as usize + 1) * w]
-            );
+            assert_eq!(&g[q * w..(q + 1) * w], &x[idx[q] as usize * w..(idx[q] as usize + 1) * w]);
         }
         let src = random_values(k * w, 15);
         let init = random_values(n * w, 16);
@@ -470,20 +365,11 @@ fn gather_and_scatter_add_match_loops() {
     }
     let mut out = vec![0.0f32; 4];
     let e = gather_rows(&[0.0f32; 4], 2, &[0, 2], &mut out).unwrap_err();
-    assert!(
-        matches!(e, Error::Index { .. }) && e.to_string().contains("row id 2 at position 1"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Index { .. }) && e.to_string().contains("row id 2 at position 1"), "{e}");
     let e = scatter_add_rows(&[0.0f32; 4], 2, &[0], &mut out).unwrap_err();
-    assert!(
-        matches!(e, Error::Shape { .. }) && e.to_string().contains("1 indices"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Shape { .. }) && e.to_string().contains("1 indices"), "{e}");
     let e = scatter_add_rows(&[0.0f32; 4], 2, &[0, 5], &mut out).unwrap_err();
-    assert!(
-        matches!(e, Error::Index { .. }) && e.to_string().contains("5"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Index { .. }) && e.to_string().contains("5"), "{e}");
 }
 
 #[test]
@@ -495,14 +381,7 @@ fn spmm_with_a_dense_operand_beyond_the_cache_matches_edge_loops() {
     let v = random_values(p.nnz(), 501);
     let x = random_values(nc * w, 502);
     let mut out = vec![0.0f32; nr * w];
-    spmm_sum(
-        &p,
-        EdgeValues::per_edge(&to::<f32>(&v)),
-        &to::<f32>(&x),
-        w,
-        &mut out,
-    )
-    .unwrap();
+    spmm_sum(&p, EdgeValues::per_edge(&to::<f32>(&v)), &to::<f32>(&x), w, &mut out).unwrap();
     for i in 0..nr {
         for c in 0..w {
             let terms: Vec<f64> = p
@@ -510,11 +389,7 @@ fn spmm_with_a_dense_operand_beyond_the_cache_matches_edge_loops() {
                 .map(|e| (v[e] as f32 as f64) * (x[p.col_idx()[e] as usize * w + c] as f32 as f64))
                 .collect();
             let want: f64 = terms.iter().sum();
-            let tol = sum_tol(
-                terms.len(),
-                terms.iter().map(|t| t.abs()).sum(),
-                f32::EPSILON as f64,
-            );
+            let tol = sum_tol(terms.len(), terms.iter().map(|t| t.abs()).sum(), f32::EPSILON as f64);
             assert!((out[i * w + c] as f64 - want).abs() <= tol, "({i}, {c})");
         }
     }

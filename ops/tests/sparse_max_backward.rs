@@ -3,9 +3,7 @@
 mod sparse_common;
 
 use sparse_common::{random_pattern, random_values};
-use weft_ops::sparse::{
-    segment_max, segment_max_backward, spmm_max, spmm_max_backward, EdgeValues,
-};
+use weft_ops::sparse::{segment_max, segment_max_backward, spmm_max, spmm_max_backward, EdgeValues};
 use weft_ops::{Error, Idx};
 
 const H: f64 = 1e-6;
@@ -48,45 +46,24 @@ fn spmm_max_gradients_match_finite_differences() {
         spmm_max(&p, ev, &x, w, &mut out, &mut am).unwrap();
         let mut gx = vec![0.0; x.len()];
         let mut gv = vec![0.0; v.len()];
-        spmm_max_backward(
-            &p,
-            ev,
-            &x,
-            w,
-            &am,
-            &g,
-            Some(&mut gx),
-            vals.map(|_| &mut gv[..]),
-        )
-        .unwrap();
+        spmm_max_backward(&p, ev, &x, w, &am, &g, Some(&mut gx), vals.map(|_| &mut gv[..])).unwrap();
         for k in 0..x.len() {
             let (mut xp, mut xm) = (x.clone(), x.clone());
             xp[k] += H;
             xm[k] -= H;
-            let ((lp, abs), (lm, _)) =
-                (loss(&p, vals, h, &xp, w, &g), loss(&p, vals, h, &xm, w, &g));
+            let ((lp, abs), (lm, _)) = (loss(&p, vals, h, &xp, w, &g), loss(&p, vals, h, &xm, w, &g));
             let fd = (lp - lm) / (2.0 * H);
-            assert!(
-                (gx[k] - fd).abs() <= fd_tol(abs),
-                "heads {heads}: dL/dx[{k}] {} vs {fd}",
-                gx[k]
-            );
+            assert!((gx[k] - fd).abs() <= fd_tol(abs), "heads {heads}: dL/dx[{k}] {} vs {fd}", gx[k]);
         }
         if let Some(vals) = vals {
             for k in 0..vals.len() {
                 let (mut vp, mut vm) = (vals.to_vec(), vals.to_vec());
                 vp[k] += H;
                 vm[k] -= H;
-                let ((lp, abs), (lm, _)) = (
-                    loss(&p, Some(&vp), h, &x, w, &g),
-                    loss(&p, Some(&vm), h, &x, w, &g),
-                );
+                let ((lp, abs), (lm, _)) =
+                    (loss(&p, Some(&vp), h, &x, w, &g), loss(&p, Some(&vm), h, &x, w, &g));
                 let fd = (lp - lm) / (2.0 * H);
-                assert!(
-                    (gv[k] - fd).abs() <= fd_tol(abs),
-                    "heads {heads}: dL/dv[{k}] {} vs {fd}",
-                    gv[k]
-                );
+                assert!((gv[k] - fd).abs() <= fd_tol(abs), "heads {heads}: dL/dv[{k}] {} vs {fd}", gv[k]);
             }
         }
     }
@@ -95,20 +72,12 @@ fn spmm_max_gradients_match_finite_differences() {
     let x = vec![0.0; 13 * w];
     let g = vec![1.0; 17 * w];
     let mut bad = vec![weft_ops::sparse::NO_EDGE; 17 * w];
-    let i = (0..17)
-        .find(|&i| !p.row_range(i).is_empty())
-        .expect("a non-empty row");
-    let other = (0..p.nnz())
-        .find(|e| !p.row_range(i).contains(e))
-        .expect("an entry of another row");
+    let i = (0..17).find(|&i| !p.row_range(i).is_empty()).expect("a non-empty row");
+    let other = (0..p.nnz()).find(|e| !p.row_range(i).contains(e)).expect("an entry of another row");
     bad[i * w] = other as Idx;
     let mut gx = vec![0.0; x.len()];
-    let e =
-        spmm_max_backward(&p, EdgeValues::Ones, &x, w, &bad, &g, Some(&mut gx), None).unwrap_err();
-    assert!(
-        matches!(e, Error::Index { .. }) && e.to_string().contains(&format!("row {i}")),
-        "{e}"
-    );
+    let e = spmm_max_backward(&p, EdgeValues::Ones, &x, w, &bad, &g, Some(&mut gx), None).unwrap_err();
+    assert!(matches!(e, Error::Index { .. }) && e.to_string().contains(&format!("row {i}")), "{e}");
 }
 
 #[test]
@@ -121,10 +90,7 @@ fn segment_max_gradient_matches_finite_differences() {
         let mut out = vec![0.0; 4 * w];
         let mut am = vec![0; 4 * w];
         segment_max(&offsets, x, w, &mut out, &mut am).unwrap();
-        (
-            out.iter().zip(&g).map(|(o, g)| o * g).sum(),
-            out.iter().zip(&g).map(|(o, g)| (o * g).abs()).sum(),
-        )
+        (out.iter().zip(&g).map(|(o, g)| o * g).sum(), out.iter().zip(&g).map(|(o, g)| (o * g).abs()).sum())
     };
     let mut out = vec![0.0; 4 * w];
     let mut am = vec![0; 4 * w];
@@ -137,16 +103,9 @@ fn segment_max_gradient_matches_finite_differences() {
         xm[k] -= H;
         let ((lp, abs), (lm, _)) = (seg_loss(&xp), seg_loss(&xm));
         let fd = (lp - lm) / (2.0 * H);
-        assert!(
-            (gx[k] - fd).abs() <= fd_tol(abs),
-            "dL/dx[{k}] {} vs {fd}",
-            gx[k]
-        );
+        assert!((gx[k] - fd).abs() <= fd_tol(abs), "dL/dx[{k}] {} vs {fd}", gx[k]);
     }
     am[0] = 5; // row 5 is in segment 2, not 0
     let e = segment_max_backward(&offsets, w, &am, &g, &mut gx).unwrap_err();
-    assert!(
-        matches!(e, Error::Index { .. }) && e.to_string().contains("outside segment 0"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Index { .. }) && e.to_string().contains("outside segment 0"), "{e}");
 }

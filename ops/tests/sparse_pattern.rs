@@ -5,9 +5,7 @@ mod sparse_common;
 
 use sparse_common::{cases, dense, random_pattern, random_values};
 use weft_ops::rng::Philox;
-use weft_ops::sparse::{
-    row_norm_values, spgemm, sym_norm_values, CooOptions, Csr, CsrPattern, SelfLoops,
-};
+use weft_ops::sparse::{row_norm_values, spgemm, sym_norm_values, CooOptions, Csr, CsrPattern, SelfLoops};
 use weft_ops::{Error, Idx};
 
 #[test]
@@ -18,10 +16,7 @@ fn from_coo_dedups_sorts_symmetrises_and_adds_loops() {
     let dst: Vec<Idx> = (0..200).map(|_| r.below(n) as Idx).collect();
     for symmetric in [false, true] {
         for loops in [SelfLoops::Keep, SelfLoops::Add, SelfLoops::Remove] {
-            let opts = CooOptions {
-                symmetric,
-                self_loops: loops,
-            };
+            let opts = CooOptions { symmetric, self_loops: loops };
             let p = CsrPattern::from_coo(30, 30, &src, &dst, opts).unwrap();
             // Reference: a dense boolean matrix.
             let mut want = vec![vec![false; 30]; 30];
@@ -52,28 +47,16 @@ fn from_coo_errors_name_the_problem() {
     let e = CsrPattern::from_coo(3, 4, &[0, 1, 2], &[0, 4, 1], CooOptions::default()).unwrap_err();
     assert!(matches!(e, Error::Index { .. }), "{e:?}");
     let msg = e.to_string();
-    assert!(
-        msg.contains("dst id 4") && msg.contains("position 1") && msg.contains('4'),
-        "{msg}"
-    );
+    assert!(msg.contains("dst id 4") && msg.contains("position 1") && msg.contains('4'), "{msg}");
 
     let e = CsrPattern::from_coo(3, 4, &[0, 3], &[0, 1], CooOptions::default()).unwrap_err();
-    assert!(
-        matches!(e, Error::Index { .. }) && e.to_string().contains("src id 3"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Index { .. }) && e.to_string().contains("src id 3"), "{e}");
 
     let e = CsrPattern::from_coo(3, 3, &[0, 1], &[0], CooOptions::default()).unwrap_err();
-    assert!(
-        matches!(e, Error::Shape { .. }) && e.to_string().contains("src has 2"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Shape { .. }) && e.to_string().contains("src has 2"), "{e}");
 
     let e = CsrPattern::from_coo(3, 4, &[0], &[1], CooOptions::undirected()).unwrap_err();
-    assert!(
-        matches!(e, Error::Invalid { .. }) && e.to_string().contains("square"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Invalid { .. }) && e.to_string().contains("square"), "{e}");
 }
 
 #[test]
@@ -81,40 +64,19 @@ fn from_parts_rejects_bad_csr() {
     let bad = |rp: Vec<Idx>, ci: Vec<Idx>| CsrPattern::from_parts(3, 3, rp, ci).unwrap_err();
 
     let e = bad(vec![0, 2, 1, 3], vec![0, 1, 2]);
-    assert!(
-        matches!(e, Error::Invalid { .. }) && e.to_string().contains("not sorted"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Invalid { .. }) && e.to_string().contains("not sorted"), "{e}");
     let e = bad(vec![1, 2, 2, 3], vec![0, 1, 2]);
-    assert!(
-        matches!(e, Error::Invalid { .. }) && e.to_string().contains("row_ptr[0]"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Invalid { .. }) && e.to_string().contains("row_ptr[0]"), "{e}");
     let e = bad(vec![0, 1, 2, 2], vec![0, 1, 2]);
-    assert!(
-        matches!(e, Error::Invalid { .. }) && e.to_string().contains("ends at 2"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Invalid { .. }) && e.to_string().contains("ends at 2"), "{e}");
     let e = bad(vec![0, 1, 2], vec![0, 1]);
-    assert!(
-        matches!(e, Error::Shape { .. }) && e.to_string().contains("n_rows + 1"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Shape { .. }) && e.to_string().contains("n_rows + 1"), "{e}");
     let e = bad(vec![0, 1, 2, 3], vec![0, 3, 1]);
-    assert!(
-        matches!(e, Error::Index { .. }) && e.to_string().contains("column id 3 at position 1"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Index { .. }) && e.to_string().contains("column id 3 at position 1"), "{e}");
     let e = bad(vec![0, 2, 2, 3], vec![1, 1, 0]);
-    assert!(
-        matches!(e, Error::Invalid { .. }) && e.to_string().contains("strictly increasing"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Invalid { .. }) && e.to_string().contains("strictly increasing"), "{e}");
     let e = bad(vec![0, 2, 2, 3], vec![2, 1, 0]);
-    assert!(
-        matches!(e, Error::Invalid { .. }) && e.to_string().contains("row 0"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Invalid { .. }) && e.to_string().contains("row 0"), "{e}");
 
     assert!(CsrPattern::from_parts(0, 0, vec![0], vec![]).is_ok());
 }
@@ -170,10 +132,7 @@ fn degrees_and_normalisations_match_dense() {
         let base = random_pattern(n, n, ne, 10 + k as u64);
         let (s, d) = (base.row_ids(), base.col_idx().to_vec());
         let p = CsrPattern::from_coo(n, n, &s, &d, opts).unwrap();
-        let w: Vec<f64> = random_values(p.nnz(), k as u64)
-            .iter()
-            .map(|x| x.abs() + 0.1)
-            .collect();
+        let w: Vec<f64> = random_values(p.nnz(), k as u64).iter().map(|x| x.abs() + 0.1).collect();
         for vals in [None, Some(&w[..])] {
             let (a, _) = dense(&p, vals);
             let deg: Vec<f64> = a.iter().map(|r| r.iter().sum()).collect();
@@ -196,11 +155,7 @@ fn degrees_and_normalisations_match_dense() {
                 }
             }
         }
-        assert_eq!(
-            p.in_degrees(),
-            p.out_degrees(),
-            "a symmetric pattern has equal in- and out-degrees"
-        );
+        assert_eq!(p.in_degrees(), p.out_degrees(), "a symmetric pattern has equal in- and out-degrees");
     }
 }
 
@@ -211,17 +166,11 @@ fn normalisation_handles_isolated_nodes_and_rejects_bad_degrees() {
     let s: Vec<f32> = sym_norm_values(&p, None).unwrap();
     assert_eq!(s, vec![0.0]);
     let e = sym_norm_values(&p, Some(&[-1.0f64])).unwrap_err();
-    assert!(
-        matches!(e, Error::Numerical { .. }) && e.to_string().contains("row 0"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Numerical { .. }) && e.to_string().contains("row 0"), "{e}");
     let e = row_norm_values(&p, Some(&[1.0f64, 2.0])).unwrap_err();
     assert!(matches!(e, Error::Shape { .. }), "{e}");
     let rect = random_pattern(3, 4, 5, 0);
-    assert!(matches!(
-        sym_norm_values::<f64>(&rect, None),
-        Err(Error::Shape { .. })
-    ));
+    assert!(matches!(sym_norm_values::<f64>(&rect, None), Err(Error::Shape { .. })));
 }
 
 #[test]
@@ -232,11 +181,7 @@ fn spgemm_matches_dense_products() {
         let av = random_values(a.nnz(), 1);
         let bv = random_values(b.nnz(), 2);
         for with_values in [false, true] {
-            let (avo, bvo) = if with_values {
-                (Some(&av[..]), Some(&bv[..]))
-            } else {
-                (None, None)
-            };
+            let (avo, bvo) = if with_values { (Some(&av[..]), Some(&bv[..])) } else { (None, None) };
             let (c, cv) = spgemm(&a, avo, &b, bvo).unwrap();
             let (da, ma) = dense(&a, avo);
             let (db, mb) = dense(&b, bvo);
@@ -262,20 +207,12 @@ fn spgemm_matches_dense_products() {
     let t = a.transpose();
     let (ata, v) = spgemm::<f64>(&t.pattern, None, &a, None).unwrap();
     for (u, w) in [(0usize, 1usize), (5, 5), (29, 2)] {
-        let common = (0..40)
-            .filter(|&i| a.contains(i, u) && a.contains(i, w))
-            .count();
-        let stored = ata
-            .row_range(u)
-            .zip(ata.row(u))
-            .find(|(_, &c)| c as usize == w);
+        let common = (0..40).filter(|&i| a.contains(i, u) && a.contains(i, w)).count();
+        let stored = ata.row_range(u).zip(ata.row(u)).find(|(_, &c)| c as usize == w);
         assert_eq!(stored.map_or(0.0, |(e, _)| v[e]), common as f64);
     }
     let e = spgemm::<f64>(&a, None, &a, None).unwrap_err();
-    assert!(
-        matches!(e, Error::Shape { .. }) && e.to_string().contains("inner dims"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Shape { .. }) && e.to_string().contains("inner dims"), "{e}");
 }
 
 #[test]
@@ -286,25 +223,17 @@ fn common_neighbours_match_brute_force() {
     let counts = p.common_neighbour_counts(&us, &vs).unwrap();
     for k in 0..us.len() {
         let (u, v) = (us[k] as usize, vs[k] as usize);
-        let want: Vec<Idx> = (0..200)
-            .filter(|&j| p.contains(u, j) && p.contains(v, j))
-            .map(|j| j as Idx)
-            .collect();
+        let want: Vec<Idx> =
+            (0..200).filter(|&j| p.contains(u, j) && p.contains(v, j)).map(|j| j as Idx).collect();
         assert_eq!(p.common_neighbours(u, v).unwrap(), want);
         assert_eq!(p.common_neighbour_count(u, v).unwrap(), want.len());
         assert_eq!(counts[k] as usize, want.len());
     }
     // The galloping path (one row much shorter).
     let long: Vec<Idx> = (0..1000).map(|x| 2 * x).collect();
-    assert_eq!(
-        weft_ops::sparse::intersect_count(&[4, 5, 1998, 2000], &long),
-        2
-    );
+    assert_eq!(weft_ops::sparse::intersect_count(&[4, 5, 1998, 2000], &long), 2);
     let e = p.common_neighbours(0, 200).unwrap_err();
-    assert!(
-        matches!(e, Error::Index { .. }) && e.to_string().contains("row 200"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Index { .. }) && e.to_string().contains("row 200"), "{e}");
     let e = p.common_neighbour_counts(&[0, 1], &[0]).unwrap_err();
     assert!(matches!(e, Error::Shape { .. }));
 }
@@ -318,16 +247,9 @@ fn from_coo_weighted_sums_duplicates_against_dense() {
     let w = random_values(300, 3);
     for symmetric in [false, true] {
         for loops in [SelfLoops::Keep, SelfLoops::Add, SelfLoops::Remove] {
-            let opts = CooOptions {
-                symmetric,
-                self_loops: loops,
-            };
+            let opts = CooOptions { symmetric, self_loops: loops };
             let (p, v) = CsrPattern::from_coo_weighted(25, 25, &src, &dst, &w, opts).unwrap();
-            assert_eq!(
-                p,
-                CsrPattern::from_coo(25, 25, &src, &dst, opts).unwrap(),
-                "same pattern"
-            );
+            assert_eq!(p, CsrPattern::from_coo(25, 25, &src, &dst, opts).unwrap(), "same pattern");
             let mut want = vec![vec![0.0; 25]; 25];
             for k in 0..300 {
                 let (s, d) = (src[k] as usize, dst[k] as usize);
@@ -341,11 +263,7 @@ fn from_coo_weighted_sums_duplicates_against_dense() {
             }
             if loops == SelfLoops::Add {
                 for (i, row) in want.iter_mut().enumerate() {
-                    if !src
-                        .iter()
-                        .zip(&dst)
-                        .any(|(&s, &d)| s as usize == i && d as usize == i)
-                    {
+                    if !src.iter().zip(&dst).any(|(&s, &d)| s as usize == i && d as usize == i) {
                         row[i] = 1.0;
                     }
                 }
@@ -354,20 +272,14 @@ fn from_coo_weighted_sums_duplicates_against_dense() {
             for i in 0..25 {
                 for j in 0..25 {
                     // At most 300 terms summed: error <= 300 eps * sum |w| <= 300 * 300 eps.
-                    assert!(
-                        (got[i][j] - want[i][j]).abs() <= 1e-10,
-                        "({i}, {j}) {symmetric} {loops:?}"
-                    );
+                    assert!((got[i][j] - want[i][j]).abs() <= 1e-10, "({i}, {j}) {symmetric} {loops:?}");
                 }
             }
         }
     }
-    let e = CsrPattern::from_coo_weighted(3, 3, &[0], &[1], &[1.0f32, 2.0], CooOptions::default())
-        .unwrap_err();
-    assert!(
-        matches!(e, Error::Shape { .. }) && e.to_string().contains("values 2"),
-        "{e}"
-    );
+    let e =
+        CsrPattern::from_coo_weighted(3, 3, &[0], &[1], &[1.0f32, 2.0], CooOptions::default()).unwrap_err();
+    assert!(matches!(e, Error::Shape { .. }) && e.to_string().contains("values 2"), "{e}");
 }
 
 #[test]
@@ -398,21 +310,13 @@ fn dense_round_trip() {
     let mut r = Philox::new(21);
     for (nr, nc) in [(0usize, 3usize), (1, 1), (13, 40)] {
         // About 10% non-zeros.
-        let d: Vec<f64> = (0..nr * nc)
-            .map(|_| if r.uniform() < 0.1 { r.normal() } else { 0.0 })
-            .collect();
+        let d: Vec<f64> = (0..nr * nc).map(|_| if r.uniform() < 0.1 { r.normal() } else { 0.0 }).collect();
         let (p, v) = CsrPattern::from_dense(nr, nc, &d).unwrap();
         assert_eq!(p.nnz(), d.iter().filter(|&&x| x != 0.0).count());
         assert_eq!(p.to_dense(Some(&v)).unwrap(), d);
         let ones: Vec<f64> = p.to_dense(None).unwrap();
-        assert!(ones
-            .iter()
-            .zip(&d)
-            .all(|(&o, &x)| o == if x != 0.0 { 1.0 } else { 0.0 }));
+        assert!(ones.iter().zip(&d).all(|(&o, &x)| o == if x != 0.0 { 1.0 } else { 0.0 }));
     }
     let e = CsrPattern::from_dense(2, 3, &[1.0f32; 5]).unwrap_err();
-    assert!(
-        matches!(e, Error::Shape { .. }) && e.to_string().contains("[2, 3]"),
-        "{e}"
-    );
+    assert!(matches!(e, Error::Shape { .. }) && e.to_string().contains("[2, 3]"), "{e}");
 }

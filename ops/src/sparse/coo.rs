@@ -29,10 +29,7 @@ pub struct CooOptions {
 impl CooOptions {
     /// Undirected graph: symmetrised, self loops kept as given.
     pub fn undirected() -> Self {
-        CooOptions {
-            symmetric: true,
-            self_loops: SelfLoops::Keep,
-        }
+        CooOptions { symmetric: true, self_loops: SelfLoops::Keep }
     }
     /// Returns these options with the given self-loop policy.
     pub fn with_self_loops(mut self, self_loops: SelfLoops) -> Self {
@@ -67,10 +64,7 @@ impl CsrPattern {
         const OP: &str = "CsrPattern::from_coo";
         check_dims(OP, n_rows, n_cols)?;
         if src.len() != dst.len() {
-            return Err(Error::shape(
-                OP,
-                format!("src has {} ids but dst has {}", src.len(), dst.len()),
-            ));
+            return Err(Error::shape(OP, format!("src has {} ids but dst has {}", src.len(), dst.len())));
         }
         check_ids(OP, "src", src, n_rows)?;
         check_ids(OP, "dst", dst, n_cols)?;
@@ -136,17 +130,12 @@ impl CsrPattern {
                 }
             }
             if write > Idx::MAX as usize {
-                return Err(Error::shape(
-                    OP,
-                    format!("more than {} stored entries", Idx::MAX),
-                ));
+                return Err(Error::shape(OP, format!("more than {} stored entries", Idx::MAX)));
             }
             row_ptr.push(write as Idx);
         }
         cols.truncate(write);
-        Ok(CsrPattern::from_parts_trusted(
-            n_rows, n_cols, row_ptr, cols,
-        ))
+        Ok(CsrPattern::from_parts_trusted(n_rows, n_cols, row_ptr, cols))
     }
 }
 
@@ -154,10 +143,7 @@ impl CsrPattern {
 /// and the bound.
 pub(crate) fn check_ids(op: &'static str, what: &str, ids: &[Idx], bound: usize) -> Result<()> {
     if let Some(k) = ids.iter().position(|&i| i as usize >= bound) {
-        return Err(Error::index(
-            op,
-            format!("{what} id {} at position {k} is >= {bound}", ids[k]),
-        ));
+        return Err(Error::index(op, format!("{what} id {} at position {k} is >= {bound}", ids[k])));
     }
     Ok(())
 }

@@ -34,12 +34,7 @@ impl CsrPattern {
         if src.len() != dst.len() || src.len() != values.len() {
             return Err(Error::shape(
                 OP,
-                format!(
-                    "src has {} ids, dst {} and values {}",
-                    src.len(),
-                    dst.len(),
-                    values.len()
-                ),
+                format!("src has {} ids, dst {} and values {}", src.len(), dst.len(), values.len()),
             ));
         }
         check_ids(OP, "src", src, n_rows)?;
@@ -77,10 +72,7 @@ impl CsrPattern {
         }
         let mut row_ptr = Vec::with_capacity(n_rows + 1);
         row_ptr.push(0 as Idx);
-        let (mut cols, mut vals) = (
-            Vec::with_capacity(entries.len()),
-            Vec::with_capacity(entries.len()),
-        );
+        let (mut cols, mut vals) = (Vec::with_capacity(entries.len()), Vec::with_capacity(entries.len()));
         for i in 0..n_rows {
             let row = &mut entries[start[i]..start[i + 1]];
             row.sort_by_key(|e| e.0);
@@ -102,16 +94,10 @@ impl CsrPattern {
                 }
             }
             if cols.len() > Idx::MAX as usize {
-                return Err(Error::shape(
-                    OP,
-                    format!("more than {} stored entries", Idx::MAX),
-                ));
+                return Err(Error::shape(OP, format!("more than {} stored entries", Idx::MAX)));
             }
             row_ptr.push(cols.len() as Idx);
         }
-        Ok((
-            CsrPattern::from_parts_trusted(n_rows, n_cols, row_ptr, cols),
-            vals,
-        ))
+        Ok((CsrPattern::from_parts_trusted(n_rows, n_cols, row_ptr, cols), vals))
     }
 }

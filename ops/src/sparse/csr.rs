@@ -36,11 +36,7 @@ impl Csr {
     /// Wraps a validated pattern.
     pub fn new(pattern: CsrPattern) -> Self {
         Csr {
-            inner: Arc::new(CsrInner {
-                pattern,
-                transposed: OnceLock::new(),
-                out_degrees: OnceLock::new(),
-            }),
+            inner: Arc::new(CsrInner { pattern, transposed: OnceLock::new(), out_degrees: OnceLock::new() }),
         }
     }
     /// The pattern.
@@ -49,9 +45,7 @@ impl Csr {
     }
     /// The transpose and its edge permutation, computed on first call and cached.
     pub fn transposed(&self) -> &Transposed {
-        self.inner
-            .transposed
-            .get_or_init(|| self.inner.pattern.transpose())
+        self.inner.transposed.get_or_init(|| self.inner.pattern.transpose())
     }
     /// Whether the transpose has been computed already.
     pub fn has_transposed(&self) -> bool {
@@ -59,9 +53,7 @@ impl Csr {
     }
     /// Number of stored entries per row, computed on first call and cached.
     pub fn out_degrees(&self) -> &[Idx] {
-        self.inner
-            .out_degrees
-            .get_or_init(|| self.inner.pattern.out_degrees())
+        self.inner.out_degrees.get_or_init(|| self.inner.pattern.out_degrees())
     }
     /// Whether two handles share the same structure (pointer equality, no comparison of arrays).
     pub fn same_as(&self, other: &Csr) -> bool {

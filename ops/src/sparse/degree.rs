@@ -20,16 +20,10 @@ impl CsrPattern {
     /// Weighted row sums `sum_j A[i, j]` (the out-degree when `values` is `None`), `n_rows` entries.
     pub fn row_sums<T: Element>(&self, values: Option<&[T]>) -> Result<Vec<T>> {
         let Some(v) = values else {
-            return Ok(self
-                .out_degrees()
-                .into_iter()
-                .map(|d| T::of(d as f64))
-                .collect());
+            return Ok(self.out_degrees().into_iter().map(|d| T::of(d as f64)).collect());
         };
         check_values_len("CsrPattern::row_sums", self, v.len())?;
-        Ok((0..self.n_rows())
-            .map(|i| v[self.row_range(i)].iter().copied().sum())
-            .collect())
+        Ok((0..self.n_rows()).map(|i| v[self.row_range(i)].iter().copied().sum()).collect())
     }
 }
 
@@ -38,10 +32,7 @@ pub(crate) fn check_values_len(op: &'static str, p: &CsrPattern, len: usize) -> 
     if len != p.nnz() {
         return Err(Error::shape(
             op,
-            format!(
-                "edge values have {len} entries but the pattern has nnz = {}",
-                p.nnz()
-            ),
+            format!("edge values have {len} entries but the pattern has nnz = {}", p.nnz()),
         ));
     }
     Ok(())

@@ -17,20 +17,13 @@ impl CsrPattern {
     /// assert_eq!(v, vec![2.0, 1.0, 3.0]);
     /// assert_eq!(p.to_dense(Some(&v)).unwrap(), vec![0.0, 2.0, 0.0, 1.0, 0.0, 3.0]);
     /// ```
-    pub fn from_dense<T: Element>(
-        n_rows: usize,
-        n_cols: usize,
-        data: &[T],
-    ) -> Result<(Self, Vec<T>)> {
+    pub fn from_dense<T: Element>(n_rows: usize, n_cols: usize, data: &[T]) -> Result<(Self, Vec<T>)> {
         const OP: &str = "CsrPattern::from_dense";
         check_dims(OP, n_rows, n_cols)?;
         if data.len() != n_rows * n_cols {
             return Err(Error::shape(
                 OP,
-                format!(
-                    "data has {} entries, expected [{n_rows}, {n_cols}]",
-                    data.len()
-                ),
+                format!("data has {} entries, expected [{n_rows}, {n_cols}]", data.len()),
             ));
         }
         let mut row_ptr = Vec::with_capacity(n_rows + 1);
@@ -44,17 +37,11 @@ impl CsrPattern {
                 }
             }
             if cols.len() > Idx::MAX as usize {
-                return Err(Error::shape(
-                    OP,
-                    format!("more than {} non-zeros", Idx::MAX),
-                ));
+                return Err(Error::shape(OP, format!("more than {} non-zeros", Idx::MAX)));
             }
             row_ptr.push(cols.len() as Idx);
         }
-        Ok((
-            CsrPattern::from_parts_trusted(n_rows, n_cols, row_ptr, cols),
-            vals,
-        ))
+        Ok((CsrPattern::from_parts_trusted(n_rows, n_cols, row_ptr, cols), vals))
     }
 
     /// The dense row-major `[n_rows, n_cols]` matrix with `values` (`None` = 1) at the stored
@@ -66,8 +53,7 @@ impl CsrPattern {
         let mut out = vec![T::zero(); self.n_rows() * self.n_cols()];
         for i in 0..self.n_rows() {
             for e in self.row_range(i) {
-                out[i * self.n_cols() + self.col_idx()[e] as usize] =
-                    values.map_or(T::one(), |v| v[e]);
+                out[i * self.n_cols() + self.col_idx()[e] as usize] = values.map_or(T::one(), |v| v[e]);
             }
         }
         Ok(out)

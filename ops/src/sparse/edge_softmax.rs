@@ -17,12 +17,7 @@ use crate::error::{Error, Result};
 /// edge_softmax(&p, &[1000.0, 1000.0], 1, &mut out).unwrap();
 /// assert_eq!(out, [0.5, 0.5]);
 /// ```
-pub fn edge_softmax<T: Element>(
-    p: &CsrPattern,
-    x: &[T],
-    heads: usize,
-    out: &mut [T],
-) -> Result<()> {
+pub fn edge_softmax<T: Element>(p: &CsrPattern, x: &[T], heads: usize, out: &mut [T]) -> Result<()> {
     const OP: &str = "edge_softmax";
     if heads == 0 {
         return Err(Error::invalid(OP, "0 heads"));
@@ -73,10 +68,7 @@ pub fn edge_softmax<T: Element>(
     });
     let bad = bad.into_inner().ok().flatten();
     if let Some((i, h)) = bad {
-        return Err(Error::numerical(
-            OP,
-            format!("row {i}, head {h}: scores contain NaN or are all -inf"),
-        ));
+        return Err(Error::numerical(OP, format!("row {i}, head {h}: scores contain NaN or are all -inf")));
     }
     Ok(())
 }
@@ -111,10 +103,7 @@ pub fn edge_softmax_backward<T: Element>(
         let base = p.row_ptr()[rows.start] as usize;
         for i in rows {
             for h in 0..heads {
-                let s: T = p
-                    .row_range(i)
-                    .map(|e| y[e * heads + h] * dy[e * heads + h])
-                    .sum();
+                let s: T = p.row_range(i).map(|e| y[e * heads + h] * dy[e * heads + h]).sum();
                 for e in p.row_range(i) {
                     o[(e - base) * heads + h] = y[e * heads + h] * (dy[e * heads + h] - s);
                 }

@@ -9,10 +9,7 @@ fn check_rows(op: &'static str, what: &str, len: usize, width: usize) -> Result<
         return Err(Error::invalid(op, "width 0"));
     }
     if !len.is_multiple_of(width) {
-        return Err(Error::shape(
-            op,
-            format!("{what} has {len} entries, not a multiple of width {width}"),
-        ));
+        return Err(Error::shape(op, format!("{what} has {len} entries, not a multiple of width {width}")));
     }
     Ok(len / width)
 }
@@ -32,11 +29,7 @@ pub fn gather_rows<T: Element>(x: &[T], width: usize, idx: &[Idx], out: &mut [T]
     if out.len() != idx.len() * width {
         return Err(Error::shape(
             OP,
-            format!(
-                "output has {} entries, expected [{}, {width}]",
-                out.len(),
-                idx.len()
-            ),
+            format!("output has {} entries, expected [{}, {width}]", out.len(), idx.len()),
         ));
     }
     let work = idx.len() * width;
@@ -61,20 +54,12 @@ pub fn gather_rows<T: Element>(x: &[T], width: usize, idx: &[Idx], out: &mut [T]
 /// the indices are grouped by destination first (a counting sort) so threads never write the
 /// same row; the order of additions into a row is the order of `k`, so the result does not
 /// depend on the number of threads.
-pub fn scatter_add_rows<T: Element>(
-    src: &[T],
-    width: usize,
-    idx: &[Idx],
-    out: &mut [T],
-) -> Result<()> {
+pub fn scatter_add_rows<T: Element>(src: &[T], width: usize, idx: &[Idx], out: &mut [T]) -> Result<()> {
     const OP: &str = "scatter_add_rows";
     let n_src = check_rows(OP, "src", src.len(), width)?;
     let n_out = check_rows(OP, "out", out.len(), width)?;
     if n_src != idx.len() {
-        return Err(Error::shape(
-            OP,
-            format!("src has {n_src} rows but there are {} indices", idx.len()),
-        ));
+        return Err(Error::shape(OP, format!("src has {n_src} rows but there are {} indices", idx.len())));
     }
     super::coo::check_ids(OP, "destination row", idx, n_out)?;
     let work = idx.len() * width;

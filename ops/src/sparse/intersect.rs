@@ -10,10 +10,7 @@ use rayon::prelude::*;
 pub fn intersect_count(a: &[Idx], b: &[Idx]) -> usize {
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     if short.len() * 16 < long.len() {
-        return short
-            .iter()
-            .filter(|x| long.binary_search(x).is_ok())
-            .count();
+        return short.iter().filter(|x| long.binary_search(x).is_ok()).count();
     }
     let (mut i, mut j, mut n) = (0, 0, 0);
     while i < a.len() && j < b.len() {
@@ -71,16 +68,11 @@ impl CsrPattern {
     pub fn common_neighbour_counts(&self, us: &[Idx], vs: &[Idx]) -> Result<Vec<Idx>> {
         const OP: &str = "common_neighbour_counts";
         if us.len() != vs.len() {
-            return Err(Error::shape(
-                OP,
-                format!("us has {} ids but vs has {}", us.len(), vs.len()),
-            ));
+            return Err(Error::shape(OP, format!("us has {} ids but vs has {}", us.len(), vs.len())));
         }
         super::coo::check_ids(OP, "us", us, self.n_rows())?;
         super::coo::check_ids(OP, "vs", vs, self.n_rows())?;
-        let f = |(&u, &v): (&Idx, &Idx)| {
-            intersect_count(self.row(u as usize), self.row(v as usize)) as Idx
-        };
+        let f = |(&u, &v): (&Idx, &Idx)| intersect_count(self.row(u as usize), self.row(v as usize)) as Idx;
         Ok(if us.len() < 1024 {
             us.iter().zip(vs).map(f).collect()
         } else {

@@ -42,30 +42,19 @@ pub fn spmm_max_backward<T: Element>(
     if x.len() != p.n_cols() * width {
         return Err(Error::shape(
             OP,
-            format!(
-                "x has {} entries, expected [{}, {width}]",
-                x.len(),
-                p.n_cols()
-            ),
+            format!("x has {} entries, expected [{}, {width}]", x.len(), p.n_cols()),
         ));
     }
     if let Some(g) = grad_x.as_deref() {
         if g.len() != x.len() {
-            return Err(Error::shape(
-                OP,
-                format!("grad_x has {} entries, expected {}", g.len(), x.len()),
-            ));
+            return Err(Error::shape(OP, format!("grad_x has {} entries, expected {}", g.len(), x.len())));
         }
     }
     if let Some(g) = grad_vals.as_deref() {
         if g.len() != p.nnz() * heads {
             return Err(Error::shape(
                 OP,
-                format!(
-                    "grad_vals has {} entries, expected [nnz {}, heads {heads}]",
-                    g.len(),
-                    p.nnz()
-                ),
+                format!("grad_vals has {} entries, expected [nnz {}, heads {heads}]", g.len(), p.nnz()),
             ));
         }
     }
@@ -111,10 +100,7 @@ pub fn segment_max_backward<T: Element>(
     if width == 0 || !grad_x.len().is_multiple_of(width) {
         return Err(Error::shape(
             OP,
-            format!(
-                "grad_x has {} entries, not rows of width {width}",
-                grad_x.len()
-            ),
+            format!("grad_x has {} entries, not rows of width {width}", grad_x.len()),
         ));
     }
     super::segment::check_segment_offsets(OP, offsets, grad_x.len() / width)?;

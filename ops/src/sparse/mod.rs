@@ -61,9 +61,7 @@ pub use max_backward::{segment_max_backward, spmm_max_backward};
 pub use normalize::{row_norm_values, sym_norm_values};
 pub use pattern::CsrPattern;
 pub use sddmm::{sddmm_add, sddmm_dot};
-pub use segment::{
-    check_segment_offsets, segment_max, segment_mean, segment_offsets_from_ids, segment_sum,
-};
+pub use segment::{check_segment_offsets, segment_max, segment_mean, segment_offsets_from_ids, segment_sum};
 pub use spgemm::spgemm;
 pub use spmm::{spmm_max, spmm_mean, spmm_sum, NO_EDGE};
 pub use transpose::Transposed;

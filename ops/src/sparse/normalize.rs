@@ -21,11 +21,7 @@ fn degrees<T: Element>(op: &'static str, p: &CsrPattern, values: Option<&[T]>) -
         check_values_len(op, p, v.len())?;
     }
     let d = p.row_sums(values)?;
-    if let Some((i, x)) = d
-        .iter()
-        .enumerate()
-        .find(|(_, x)| !x.is_finite() || **x < T::zero())
-    {
+    if let Some((i, x)) = d.iter().enumerate().find(|(_, x)| !x.is_finite() || **x < T::zero()) {
         return Err(Error::numerical(
             op,
             format!("degree of row {i} is {x}: edge weights must give non-negative finite degrees"),
@@ -48,10 +44,7 @@ fn degrees<T: Element>(op: &'static str, p: &CsrPattern, values: Option<&[T]>) -
 pub fn sym_norm_values<T: Element>(p: &CsrPattern, values: Option<&[T]>) -> Result<Vec<T>> {
     const OP: &str = "sym_norm_values";
     if !p.is_square() {
-        return Err(Error::shape(
-            OP,
-            format!("needs a square matrix, got {} x {}", p.n_rows(), p.n_cols()),
-        ));
+        return Err(Error::shape(OP, format!("needs a square matrix, got {} x {}", p.n_rows(), p.n_cols())));
     }
     let d: Vec<T> = degrees(OP, p, values)?.into_iter().map(inv_sqrt).collect();
     let mut out = Vec::with_capacity(p.nnz());
@@ -71,11 +64,7 @@ pub fn row_norm_values<T: Element>(p: &CsrPattern, values: Option<&[T]>) -> Resu
     let d = degrees(OP, p, values)?;
     let mut out = Vec::with_capacity(p.nnz());
     for (i, &di) in d.iter().enumerate() {
-        let inv = if di > T::zero() {
-            T::one() / di
-        } else {
-            T::zero()
-        };
+        let inv = if di > T::zero() { T::one() / di } else { T::zero() };
         for e in p.row_range(i) {
             out.push(values.map_or(T::one(), |v| v[e]) * inv);
         }

@@ -40,9 +40,7 @@ pub fn n_blocks_for(work: usize) -> usize {
     if work < PARALLEL_MIN_WORK {
         1
     } else {
-        (rayon::current_num_threads() * 4)
-            .min(work / (PARALLEL_MIN_WORK / 4))
-            .max(1)
+        (rayon::current_num_threads() * 4).min(work / (PARALLEL_MIN_WORK / 4)).max(1)
     }
 }
 
@@ -104,13 +102,8 @@ pub fn for_row_blocks2<T: Send, U: Send, F>(
 /// Runs `f(rows, out_edges)` over row blocks, where `out` holds `per_edge` entries for every
 /// stored entry and `out_edges` is the part of `out` for the entries of `rows`
 /// (`row_ptr[rows.start] * per_edge ..`). Serial for small `work`.
-pub fn for_edge_blocks<T: Send, F>(
-    row_ptr: &[Idx],
-    work: usize,
-    out: &mut [T],
-    per_edge: usize,
-    f: F,
-) where
+pub fn for_edge_blocks<T: Send, F>(row_ptr: &[Idx], work: usize, out: &mut [T], per_edge: usize, f: F)
+where
     F: Fn(Range<usize>, &mut [T]) + Sync,
 {
     let n_rows = row_ptr.len() - 1;

@@ -34,35 +34,20 @@ impl CsrPattern {
     /// [`Idx`]; [`Error::Invalid`] when `row_ptr` does not start at 0, decreases, does not end at
     /// `col_idx.len()`, or a row's column ids are not strictly increasing; [`Error::Index`] when a
     /// column id is `>= n_cols`.
-    pub fn from_parts(
-        n_rows: usize,
-        n_cols: usize,
-        row_ptr: Vec<Idx>,
-        col_idx: Vec<Idx>,
-    ) -> Result<Self> {
+    pub fn from_parts(n_rows: usize, n_cols: usize, row_ptr: Vec<Idx>, col_idx: Vec<Idx>) -> Result<Self> {
         const OP: &str = "CsrPattern::from_parts";
         check_dims(OP, n_rows, n_cols)?;
         if row_ptr.len() != n_rows + 1 {
             return Err(Error::shape(
                 OP,
-                format!(
-                    "row_ptr has {} entries, expected n_rows + 1 = {}",
-                    row_ptr.len(),
-                    n_rows + 1
-                ),
+                format!("row_ptr has {} entries, expected n_rows + 1 = {}", row_ptr.len(), n_rows + 1),
             ));
         }
         if col_idx.len() > Idx::MAX as usize {
-            return Err(Error::shape(
-                OP,
-                format!("nnz {} does not fit the index type u32", col_idx.len()),
-            ));
+            return Err(Error::shape(OP, format!("nnz {} does not fit the index type u32", col_idx.len())));
         }
         if row_ptr[0] != 0 {
-            return Err(Error::invalid(
-                OP,
-                format!("row_ptr[0] is {}, expected 0", row_ptr[0]),
-            ));
+            return Err(Error::invalid(OP, format!("row_ptr[0] is {}, expected 0", row_ptr[0])));
         }
         for (i, w) in row_ptr.windows(2).enumerate() {
             if w[1] < w[0] {
@@ -82,10 +67,7 @@ impl CsrPattern {
         if last != col_idx.len() {
             return Err(Error::invalid(
                 OP,
-                format!(
-                    "row_ptr ends at {last} but col_idx has {} entries",
-                    col_idx.len()
-                ),
+                format!("row_ptr ends at {last} but col_idx has {} entries", col_idx.len()),
             ));
         }
         for i in 0..n_rows {
@@ -95,10 +77,7 @@ impl CsrPattern {
                 if c as usize >= n_cols {
                     return Err(Error::index(
                         OP,
-                        format!(
-                            "column id {c} at position {} (row {i}) is >= n_cols = {n_cols}",
-                            s + k
-                        ),
+                        format!("column id {c} at position {} (row {i}) is >= n_cols = {n_cols}", s + k),
                     ));
                 }
                 if k > 0 && row[k - 1] >= c {
@@ -113,12 +92,7 @@ impl CsrPattern {
                 }
             }
         }
-        Ok(CsrPattern {
-            n_rows,
-            n_cols,
-            row_ptr,
-            col_idx,
-        })
+        Ok(CsrPattern { n_rows, n_cols, row_ptr, col_idx })
     }
 
     /// Wraps arrays the caller has built to satisfy the invariants (checked in debug builds).
@@ -129,23 +103,13 @@ impl CsrPattern {
         col_idx: Vec<Idx>,
     ) -> Self {
         debug_assert!(Self::from_parts(n_rows, n_cols, row_ptr.clone(), col_idx.clone()).is_ok());
-        CsrPattern {
-            n_rows,
-            n_cols,
-            row_ptr,
-            col_idx,
-        }
+        CsrPattern { n_rows, n_cols, row_ptr, col_idx }
     }
 
     /// The pattern with no stored entries.
     pub fn empty(n_rows: usize, n_cols: usize) -> Result<Self> {
         check_dims("CsrPattern::empty", n_rows, n_cols)?;
-        Ok(CsrPattern {
-            n_rows,
-            n_cols,
-            row_ptr: vec![0; n_rows + 1],
-            col_idx: Vec::new(),
-        })
+        Ok(CsrPattern { n_rows, n_cols, row_ptr: vec![0; n_rows + 1], col_idx: Vec::new() })
     }
 
     /// The `n x n` identity pattern (one self loop per node).
@@ -194,10 +158,7 @@ impl CsrPattern {
     /// Checked access to row `i`: an [`Error::Index`] naming `op` when `i >= n_rows`.
     pub fn try_row(&self, op: &'static str, i: usize) -> Result<&[Idx]> {
         if i >= self.n_rows {
-            return Err(Error::index(
-                op,
-                format!("row {i} is >= n_rows = {}", self.n_rows),
-            ));
+            return Err(Error::index(op, format!("row {i} is >= n_rows = {}", self.n_rows)));
         }
         Ok(self.row(i))
     }
@@ -222,10 +183,7 @@ impl CsrPattern {
 /// Checks that both dimensions fit [`Idx`] (ids are stored as `u32`).
 pub(crate) fn check_dims(op: &'static str, n_rows: usize, n_cols: usize) -> Result<()> {
     if n_rows > Idx::MAX as usize || n_cols > Idx::MAX as usize {
-        return Err(Error::shape(
-            op,
-            format!("{n_rows} x {n_cols} does not fit the index type u32"),
-        ));
+        return Err(Error::shape(op, format!("{n_rows} x {n_cols} does not fit the index type u32")));
     }
     Ok(())
 }

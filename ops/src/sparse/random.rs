@@ -52,18 +52,8 @@ fn distinct_edges(
     }
     let src: Vec<Idx> = keys.iter().map(|k| (k >> 32) as Idx).collect();
     let dst: Vec<Idx> = keys.iter().map(|&k| k as Idx).collect();
-    let loops = if self_loops {
-        SelfLoops::Add
-    } else {
-        SelfLoops::Keep
-    };
-    CsrPattern::from_coo(
-        n,
-        n,
-        &src,
-        &dst,
-        CooOptions::undirected().with_self_loops(loops),
-    )
+    let loops = if self_loops { SelfLoops::Add } else { SelfLoops::Keep };
+    CsrPattern::from_coo(n, n, &src, &dst, CooOptions::undirected().with_self_loops(loops))
 }
 
 /// An Erdős–Rényi `G(n, m)` graph: `m` distinct undirected edges drawn uniformly, stored
@@ -77,9 +67,7 @@ fn distinct_edges(
 /// ```
 pub fn erdos_renyi(n: usize, m: usize, self_loops: bool, seed: u64) -> Result<CsrPattern> {
     let mut rng = Philox::with_stream(seed, 0x4552);
-    distinct_edges("erdos_renyi", n, m, self_loops, &mut rng, |r| {
-        r.below(n as u64) as Idx
-    })
+    distinct_edges("erdos_renyi", n, m, self_loops, &mut rng, |r| r.below(n as u64) as Idx)
 }
 
 /// A power-law graph (Chung–Lu): node `i` gets weight `(i + 1)^(-1 / (exponent - 1))`, each
@@ -91,19 +79,10 @@ pub fn erdos_renyi(n: usize, m: usize, self_loops: bool, seed: u64) -> Result<Cs
 ///
 /// `power_law(100_000, 1_000_000, 2.5, true, seed)` is the 100k-node, 1M-edge benchmark graph
 /// (2.1M stored entries with self loops).
-pub fn power_law(
-    n: usize,
-    m: usize,
-    exponent: f64,
-    self_loops: bool,
-    seed: u64,
-) -> Result<CsrPattern> {
+pub fn power_law(n: usize, m: usize, exponent: f64, self_loops: bool, seed: u64) -> Result<CsrPattern> {
     const OP: &str = "power_law";
     if !(exponent > 1.0 && exponent.is_finite()) {
-        return Err(Error::invalid(
-            OP,
-            format!("exponent must be > 1, got {exponent}"),
-        ));
+        return Err(Error::invalid(OP, format!("exponent must be > 1, got {exponent}")));
     }
     if n < 2 {
         return distinct_edges(OP, n, m, self_loops, &mut Philox::new(seed), |_| 0);

@@ -41,37 +41,20 @@ pub fn sddmm_dot<T: Element>(
 ) -> Result<()> {
     const OP: &str = "sddmm_dot";
     if heads == 0 || !width.is_multiple_of(heads) {
-        return Err(Error::shape(
-            OP,
-            format!("width {width} is not a positive multiple of heads {heads}"),
-        ));
+        return Err(Error::shape(OP, format!("width {width} is not a positive multiple of heads {heads}")));
     }
     check_dense(OP, "a", a.len(), p.n_rows(), width)?;
     check_dense(OP, "b", b.len(), p.n_cols(), width)?;
     check_out(OP, out.len(), p.nnz(), heads)?;
-    let args = Args {
-        p,
-        a,
-        b,
-        width,
-        heads,
-    };
-    for_edge_blocks(p.row_ptr(), p.nnz() * width, out, heads, |rows, o| {
-        dot_block_dispatch(&args, rows, o)
-    });
+    let args = Args { p, a, b, width, heads };
+    for_edge_blocks(p.row_ptr(), p.nnz() * width, out, heads, |rows, o| dot_block_dispatch(&args, rows, o));
     Ok(())
 }
 
 /// `out[e, h] = s[i, h] + t[j, h]` for every stored entry `e = (i, j)`: GAT's attention logits
 /// from per-node source and target scores. `s` is `[n_rows, heads]`, `t` is `[n_cols, heads]`,
 /// `out` is `[nnz, heads]`.
-pub fn sddmm_add<T: Element>(
-    p: &CsrPattern,
-    s: &[T],
-    t: &[T],
-    heads: usize,
-    out: &mut [T],
-) -> Result<()> {
+pub fn sddmm_add<T: Element>(p: &CsrPattern, s: &[T], t: &[T], heads: usize, out: &mut [T]) -> Result<()> {
     const OP: &str = "sddmm_add";
     if heads == 0 {
         return Err(Error::invalid(OP, "0 heads"));
@@ -98,10 +81,7 @@ pub fn sddmm_add<T: Element>(
 
 fn check_dense(op: &'static str, what: &str, len: usize, rows: usize, width: usize) -> Result<()> {
     if len != rows * width {
-        return Err(Error::shape(
-            op,
-            format!("{what} has {len} entries, expected [{rows}, {width}]"),
-        ));
+        return Err(Error::shape(op, format!("{what} has {len} entries, expected [{rows}, {width}]")));
     }
     Ok(())
 }
@@ -134,13 +114,7 @@ unsafe fn dot_block_avx2<T: Element>(args: &Args<'_, T>, rows: Range<usize>, out
 
 #[inline(always)]
 fn dot_block<T: Element, const FMA: bool>(args: &Args<'_, T>, rows: Range<usize>, out: &mut [T]) {
-    let Args {
-        p,
-        a,
-        b,
-        width: w,
-        heads: h,
-    } = *args;
+    let Args { p, a, b, width: w, heads: h } = *args;
     let f = w / h;
     let base = p.row_ptr()[rows.start] as usize;
     for i in rows {
@@ -148,10 +122,7 @@ fn dot_block<T: Element, const FMA: bool>(args: &Args<'_, T>, rows: Range<usize>
         for e in p.row_range(i) {
             // Rows of `b` are read in column order, at random: fetch a few entries ahead.
             if let Some(&jn) = p.col_idx().get(e + 8) {
-                prefetch(
-                    b.as_ptr().wrapping_add(jn as usize * w),
-                    (w * std::mem::size_of::<T>()).min(512),
-                );
+                prefetch(b.as_ptr().wrapping_add(jn as usize * w), (w * std::mem::size_of::<T>()).min(512));
             }
             let j = p.col_idx()[e] as usize;
             let bj = &b[j * w..(j + 1) * w];

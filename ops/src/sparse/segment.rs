@@ -10,16 +10,10 @@ use crate::error::{Error, Result};
 /// ends at `m`. Segment `s` is rows `offsets[s] .. offsets[s + 1]`.
 pub fn check_segment_offsets(op: &'static str, offsets: &[Idx], m: usize) -> Result<()> {
     let Some((&first, _)) = offsets.split_first() else {
-        return Err(Error::shape(
-            op,
-            "segment offsets are empty (need n_segments + 1 entries)",
-        ));
+        return Err(Error::shape(op, "segment offsets are empty (need n_segments + 1 entries)"));
     };
     if first != 0 {
-        return Err(Error::invalid(
-            op,
-            format!("segment offsets start at {first}, expected 0"),
-        ));
+        return Err(Error::invalid(op, format!("segment offsets start at {first}, expected 0")));
     }
     if let Some(k) = offsets.windows(2).position(|w| w[1] < w[0]) {
         return Err(Error::invalid(
@@ -34,10 +28,7 @@ pub fn check_segment_offsets(op: &'static str, offsets: &[Idx], m: usize) -> Res
     }
     let last = offsets[offsets.len() - 1] as usize;
     if last != m {
-        return Err(Error::shape(
-            op,
-            format!("segment offsets end at {last} but the input has {m} rows"),
-        ));
+        return Err(Error::shape(op, format!("segment offsets end at {last} but the input has {m} rows")));
     }
     Ok(())
 }
@@ -47,21 +38,13 @@ pub fn check_segment_offsets(op: &'static str, offsets: &[Idx], m: usize) -> Res
 pub fn segment_offsets_from_ids(ids: &[Idx], n_segments: usize) -> Result<Vec<Idx>> {
     const OP: &str = "segment_offsets_from_ids";
     if ids.len() > Idx::MAX as usize {
-        return Err(Error::shape(
-            OP,
-            format!("{} ids do not fit u32", ids.len()),
-        ));
+        return Err(Error::shape(OP, format!("{} ids do not fit u32", ids.len())));
     }
     super::coo::check_ids(OP, "segment", ids, n_segments)?;
     if let Some(k) = ids.windows(2).position(|w| w[1] < w[0]) {
         return Err(Error::invalid(
             OP,
-            format!(
-                "segment ids are not sorted: ids[{k}] = {} > ids[{}] = {}",
-                ids[k],
-                k + 1,
-                ids[k + 1]
-            ),
+            format!("segment ids are not sorted: ids[{k}] = {} > ids[{}] = {}", ids[k], k + 1, ids[k + 1]),
         ));
     }
     let mut off = vec![0 as Idx; n_segments + 1];
@@ -74,32 +57,20 @@ pub fn segment_offsets_from_ids(ids: &[Idx], n_segments: usize) -> Result<Vec<Id
     Ok(off)
 }
 
-fn check(
-    op: &'static str,
-    offsets: &[Idx],
-    x: &[impl Copy],
-    width: usize,
-    out_len: usize,
-) -> Result<usize> {
+fn check(op: &'static str, offsets: &[Idx], x: &[impl Copy], width: usize, out_len: usize) -> Result<usize> {
     if width == 0 {
         return Err(Error::invalid(op, "width 0"));
     }
     if !x.len().is_multiple_of(width) {
         return Err(Error::shape(
             op,
-            format!(
-                "input has {} entries, not a multiple of width {width}",
-                x.len()
-            ),
+            format!("input has {} entries, not a multiple of width {width}", x.len()),
         ));
     }
     check_segment_offsets(op, offsets, x.len() / width)?;
     let n_seg = offsets.len() - 1;
     if out_len != n_seg * width {
-        return Err(Error::shape(
-            op,
-            format!("output has {out_len} entries, expected [{n_seg}, {width}]"),
-        ));
+        return Err(Error::shape(op, format!("output has {out_len} entries, expected [{n_seg}, {width}]")));
     }
     Ok(n_seg)
 }
@@ -114,24 +85,14 @@ fn check(
 /// segment_sum(&[0, 2, 3], &x, 2, &mut out).unwrap();
 /// assert_eq!(out, [4.0, 6.0, 5.0, 6.0]);
 /// ```
-pub fn segment_sum<T: Element>(
-    offsets: &[Idx],
-    x: &[T],
-    width: usize,
-    out: &mut [T],
-) -> Result<()> {
+pub fn segment_sum<T: Element>(offsets: &[Idx], x: &[T], width: usize, out: &mut [T]) -> Result<()> {
     check("segment_sum", offsets, x, width, out.len())?;
     run_sum(offsets, x, width, out, false);
     Ok(())
 }
 
 /// Like [`segment_sum`], divided by the segment length; empty segments give 0.
-pub fn segment_mean<T: Element>(
-    offsets: &[Idx],
-    x: &[T],
-    width: usize,
-    out: &mut [T],
-) -> Result<()> {
+pub fn segment_mean<T: Element>(offsets: &[Idx], x: &[T], width: usize, out: &mut [T]) -> Result<()> {
     check("segment_mean", offsets, x, width, out.len())?;
     run_sum(offsets, x, width, out, true);
     Ok(())
@@ -169,14 +130,7 @@ pub fn segment_max<T: Element>(
     const OP: &str = "segment_max";
     check(OP, offsets, x, width, out.len())?;
     if argmax.len() != out.len() {
-        return Err(Error::shape(
-            OP,
-            format!(
-                "argmax has {} entries, expected {}",
-                argmax.len(),
-                out.len()
-            ),
-        ));
+        return Err(Error::shape(OP, format!("argmax has {} entries, expected {}", argmax.len(), out.len())));
     }
     let w = width;
     for_row_blocks2(offsets, x.len(), out, w, argmax, w, |segs, o, am| {
@@ -193,11 +147,7 @@ pub fn segment_max<T: Element>(
             orow.copy_from_slice(&x[a * w..(a + 1) * w]);
             arow.fill(a as Idx);
             for r in a + 1..b {
-                for ((ov, av), &xv) in orow
-                    .iter_mut()
-                    .zip(arow.iter_mut())
-                    .zip(&x[r * w..(r + 1) * w])
-                {
+                for ((ov, av), &xv) in orow.iter_mut().zip(arow.iter_mut()).zip(&x[r * w..(r + 1) * w]) {
                     let gt = xv > *ov;
                     *ov = if gt { xv } else { *ov };
                     *av = if gt { r as Idx } else { *av };

@@ -53,16 +53,8 @@ pub fn spgemm<T: Element>(
     }
     let (m, n) = (a.n_rows(), b.n_cols());
     // Work estimate: number of (a-entry, b-entry) products.
-    let flops: usize = a
-        .col_idx()
-        .iter()
-        .map(|&l| b.row_range(l as usize).len())
-        .sum();
-    let n_blocks = if flops < 32_768 {
-        1
-    } else {
-        rayon::current_num_threads() * 4
-    };
+    let flops: usize = a.col_idx().iter().map(|&l| b.row_range(l as usize).len()).sum();
+    let n_blocks = if flops < 32_768 { 1 } else { rayon::current_num_threads() * 4 };
     let bounds = row_blocks(a.row_ptr(), n_blocks);
     let block = |r: std::ops::Range<usize>| -> (Vec<Idx>, Vec<Idx>, Vec<T>) {
         let mut acc = vec![T::zero(); n];
@@ -98,19 +90,11 @@ pub fn spgemm<T: Element>(
     let parts: Vec<_> = if n_blocks == 1 {
         vec![block(0..m)]
     } else {
-        bounds
-            .windows(2)
-            .collect::<Vec<_>>()
-            .into_par_iter()
-            .map(|w| block(w[0]..w[1]))
-            .collect()
+        bounds.windows(2).collect::<Vec<_>>().into_par_iter().map(|w| block(w[0]..w[1])).collect()
     };
     let nnz: usize = parts.iter().map(|p| p.1.len()).sum();
     if nnz > Idx::MAX as usize {
-        return Err(Error::shape(
-            OP,
-            format!("the product has {nnz} entries, more than u32 can index"),
-        ));
+        return Err(Error::shape(OP, format!("the product has {nnz} entries, more than u32 can index")));
     }
     let mut row_ptr = Vec::with_capacity(m + 1);
     row_ptr.push(0 as Idx);

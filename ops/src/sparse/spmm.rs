@@ -54,21 +54,11 @@ fn check<'a, T: Element>(
     if out_len != p.n_rows() * width {
         return Err(Error::shape(
             op,
-            format!(
-                "output has {out_len} entries, expected [{}, {width}]",
-                p.n_rows()
-            ),
+            format!("output has {out_len} entries, expected [{}, {width}]", p.n_rows()),
         ));
     }
     let prefetch = std::mem::size_of_val(x) > PREFETCH_MIN_BYTES;
-    Ok(Args {
-        p,
-        vals: vals.values(),
-        heads,
-        x,
-        width,
-        prefetch,
-    })
+    Ok(Args { p, vals: vals.values(), heads, x, width, prefetch })
 }
 
 /// `out[i, :] = sum_e val[e] * x[col[e], :]` over the stored entries `e` of row `i`.
@@ -125,33 +115,18 @@ pub fn spmm_max<T: Element>(
     const OP: &str = "spmm_max";
     let a = check(OP, p, vals, x, width, out.len())?;
     if argmax.len() != out.len() {
-        return Err(Error::shape(
-            OP,
-            format!(
-                "argmax has {} entries, expected {}",
-                argmax.len(),
-                out.len()
-            ),
-        ));
+        return Err(Error::shape(OP, format!("argmax has {} entries, expected {}", argmax.len(), out.len())));
     }
     let work = p.nnz() * width;
-    for_row_blocks2(
-        p.row_ptr(),
-        work,
-        out,
-        width,
-        argmax,
-        width,
-        |rows, o, am| max_block_dispatch(&a, rows, o, am),
-    );
+    for_row_blocks2(p.row_ptr(), work, out, width, argmax, width, |rows, o, am| {
+        max_block_dispatch(&a, rows, o, am)
+    });
     Ok(())
 }
 
 fn run_sum<T: Element>(a: &Args<'_, T>, mean: bool, out: &mut [T]) {
     let work = a.p.nnz() * a.width;
-    for_row_blocks(a.p.row_ptr(), work, out, a.width, |rows, o| {
-        sum_block_dispatch(a, mean, rows, o)
-    });
+    for_row_blocks(a.p.row_ptr(), work, out, a.width, |rows, o| sum_block_dispatch(a, mean, rows, o));
 }
 
 fn sum_block_dispatch<T: Element>(a: &Args<'_, T>, mean: bool, rows: Range<usize>, out: &mut [T]) {
@@ -166,23 +141,13 @@ fn sum_block_dispatch<T: Element>(a: &Args<'_, T>, mean: bool, rows: Range<usize
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn sum_block_avx2<T: Element>(
-    a: &Args<'_, T>,
-    mean: bool,
-    rows: Range<usize>,
-    out: &mut [T],
-) {
+unsafe fn sum_block_avx2<T: Element>(a: &Args<'_, T>, mean: bool, rows: Range<usize>, out: &mut [T]) {
     sum_block::<T, true>(a, mean, rows, out)
 }
 
 /// Sum (or mean) of the rows `rows`; `out` is their part of the output.
 #[inline(always)]
-fn sum_block<T: Element, const FMA: bool>(
-    a: &Args<'_, T>,
-    mean: bool,
-    rows: Range<usize>,
-    out: &mut [T],
-) {
+fn sum_block<T: Element, const FMA: bool>(a: &Args<'_, T>, mean: bool, rows: Range<usize>, out: &mut [T]) {
     let (w, h) = (a.width, a.heads);
     if w == 0 {
         return;
@@ -194,13 +159,7 @@ fn sum_block<T: Element, const FMA: bool>(
         let orow = &mut out[(i - r0) * w..(i - r0 + 1) * w];
         for head in 0..h {
             let seg = head * f..(head + 1) * f;
-            head_columns_sum::<T, FMA>(
-                a,
-                es.clone(),
-                head,
-                seg,
-                &mut orow[head * f..(head + 1) * f],
-            );
+            head_columns_sum::<T, FMA>(a, es.clone(), head, seg, &mut orow[head * f..(head + 1) * f]);
         }
         if mean && !es.is_empty() {
             let inv = T::one() / T::of(es.len() as f64);
@@ -240,9 +199,7 @@ fn head_columns_sum<T: Element, const FMA: bool>(
         let o = &mut out[off..len];
         o.fill(T::zero());
         for (k, &c) in cols.iter().enumerate() {
-            let v = a
-                .vals
-                .map_or(T::one(), |v| v[(es.start + k) * a.heads + head]);
+            let v = a.vals.map_or(T::one(), |v| v[(es.start + k) * a.heads + head]);
             let start = c as usize * a.width + seg.start + off;
             let xs = &a.x[start..start + (len - off)];
             for (ov, &xv) in o.iter_mut().zip(xs) {
@@ -275,9 +232,7 @@ fn chunks<T: Element, const FMA: bool, const CH: usize>(
                     prefetch(ahead, CH * std::mem::size_of::<T>());
                 }
             }
-            let v = a
-                .vals
-                .map_or(T::one(), |v| v[(es.start + k) * a.heads + head]);
+            let v = a.vals.map_or(T::one(), |v| v[(es.start + k) * a.heads + head]);
             let start = c as usize * w + col_off + off;
             let xs = &a.x[start..start + CH];
             for q in 0..CH {
@@ -290,12 +245,7 @@ fn chunks<T: Element, const FMA: bool, const CH: usize>(
     off
 }
 
-fn max_block_dispatch<T: Element>(
-    a: &Args<'_, T>,
-    rows: Range<usize>,
-    out: &mut [T],
-    argmax: &mut [Idx],
-) {
+fn max_block_dispatch<T: Element>(a: &Args<'_, T>, rows: Range<usize>, out: &mut [T], argmax: &mut [Idx]) {
     #[cfg(target_arch = "x86_64")]
     if has_avx2_fma() {
         // SAFETY: the CPU supports AVX2 and FMA (checked at run time just above).
@@ -308,12 +258,7 @@ fn max_block_dispatch<T: Element>(
 /// [`max_block`] compiled with AVX2 (vector compares and blends for the running maximum).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn max_block_avx2<T: Element>(
-    a: &Args<'_, T>,
-    rows: Range<usize>,
-    out: &mut [T],
-    argmax: &mut [Idx],
-) {
+unsafe fn max_block_avx2<T: Element>(a: &Args<'_, T>, rows: Range<usize>, out: &mut [T], argmax: &mut [Idx]) {
     max_block(a, rows, out, argmax)
 }
 

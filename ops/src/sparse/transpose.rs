@@ -76,9 +76,6 @@ impl CsrPattern {
                 next[c] += 1;
             }
         }
-        Transposed {
-            pattern: CsrPattern::from_parts_trusted(n_cols, n_rows, row_ptr, col_idx),
-            perm,
-        }
+        Transposed { pattern: CsrPattern::from_parts_trusted(n_cols, n_rows, row_ptr, col_idx), perm }
     }
 }

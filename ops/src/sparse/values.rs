@@ -55,18 +55,12 @@ impl<'a, T> EdgeValues<'a, T> {
             if values.len() != nnz * heads {
                 return Err(Error::shape(
                     op,
-                    format!(
-                        "edge values have {} entries, expected nnz {nnz} x heads {heads}",
-                        values.len()
-                    ),
+                    format!("edge values have {} entries, expected nnz {nnz} x heads {heads}", values.len()),
                 ));
             }
         }
         if !width.is_multiple_of(h) {
-            return Err(Error::shape(
-                op,
-                format!("dense width {width} is not a multiple of the {h} heads"),
-            ));
+            return Err(Error::shape(op, format!("dense width {width} is not a multiple of the {h} heads")));
         }
         Ok(h)
     }

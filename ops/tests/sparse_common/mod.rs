@@ -45,15 +45,7 @@ pub fn dense(p: &CsrPattern, vals: Option<&[f64]>) -> (Vec<Vec<f64>>, Vec<Vec<bo
 /// Shapes covering the corner cases: single node, zero edges, self loops, empty rows,
 /// rectangular, and big enough for the parallel path.
 pub fn cases() -> Vec<(usize, usize, usize)> {
-    vec![
-        (1, 1, 0),
-        (1, 1, 3),
-        (5, 5, 0),
-        (4, 7, 10),
-        (17, 17, 60),
-        (37, 53, 200),
-        (300, 300, 4000),
-    ]
+    vec![(1, 1, 0), (1, 1, 3), (5, 5, 0), (4, 7, 10), (17, 17, 60), (37, 53, 200), (300, 300, 4000)]
 }
 
 /// Asserts `|got - want| <= tol` elementwise with a helpful message.

@@ -51,10 +51,7 @@ pub fn batch_graphs(graphs: &[&CsrPattern]) -> Result<GraphBatch> {
         nnz += g.nnz();
     }
     if n > Idx::MAX as usize || nnz > Idx::MAX as usize {
-        return Err(Error::shape(
-            OP,
-            format!("{n} nodes and {nnz} entries in all do not fit u32"),
-        ));
+        return Err(Error::shape(OP, format!("{n} nodes and {nnz} entries in all do not fit u32")));
     }
     let mut row_ptr = Vec::with_capacity(n + 1);
     row_ptr.push(0 as Idx);
@@ -62,10 +59,7 @@ pub fn batch_graphs(graphs: &[&CsrPattern]) -> Result<GraphBatch> {
     let (mut node_offsets, mut edge_offsets) = (vec![0 as Idx], vec![0 as Idx]);
     let mut graph_ids = Vec::with_capacity(n);
     for (k, g) in graphs.iter().enumerate() {
-        let (n0, e0) = (
-            *node_offsets.last().unwrap_or(&0),
-            *edge_offsets.last().unwrap_or(&0),
-        );
+        let (n0, e0) = (*node_offsets.last().unwrap_or(&0), *edge_offsets.last().unwrap_or(&0));
         cols.extend(g.col_idx().iter().map(|&c| c + n0));
         row_ptr.extend(g.row_ptr()[1..].iter().map(|&r| r + e0));
         graph_ids.extend(std::iter::repeat_n(k as Idx, g.n_rows()));
@@ -73,10 +67,5 @@ pub fn batch_graphs(graphs: &[&CsrPattern]) -> Result<GraphBatch> {
         edge_offsets.push(e0 + g.nnz() as Idx);
     }
     let pattern = CsrPattern::from_parts_trusted(n, n, row_ptr, cols);
-    Ok(GraphBatch {
-        pattern,
-        node_offsets,
-        edge_offsets,
-        graph_ids,
-    })
+    Ok(GraphBatch { pattern, node_offsets, edge_offsets, graph_ids })
 }

@@ -38,11 +38,7 @@ pub fn k_hop_subgraph(g: &CsrPattern, seeds: &[Idx], k: usize) -> Result<Subgrap
     if !g.is_square() {
         return Err(Error::shape(
             OP,
-            format!(
-                "needs a square pattern (a graph), got {} x {}",
-                g.n_rows(),
-                g.n_cols()
-            ),
+            format!("needs a square pattern (a graph), got {} x {}", g.n_rows(), g.n_cols()),
         ));
     }
     check_ids(OP, "seed", seeds, g.n_rows())?;
@@ -90,10 +86,5 @@ pub fn k_hop_subgraph(g: &CsrPattern, seeds: &[Idx], k: usize) -> Result<Subgrap
         row_ptr.push(cols.len() as Idx);
     }
     let pattern = CsrPattern::from_parts_trusted(n, n, row_ptr, cols);
-    Ok(Subgraph {
-        nodes: map.nodes,
-        hops,
-        pattern,
-        edge_ids,
-    })
+    Ok(Subgraph { nodes: map.nodes, hops, pattern, edge_ids })
 }

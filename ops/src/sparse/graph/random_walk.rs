@@ -24,21 +24,12 @@ use rayon::prelude::*;
 /// assert_eq!(w[0], 0);
 /// assert!(w.windows(2).take(4).all(|s| g.contains(s[0] as usize, s[1] as usize)));
 /// ```
-pub fn random_walks(
-    g: &CsrPattern,
-    starts: &[Idx],
-    length: usize,
-    rng: &mut Philox,
-) -> Result<Vec<Idx>> {
+pub fn random_walks(g: &CsrPattern, starts: &[Idx], length: usize, rng: &mut Philox) -> Result<Vec<Idx>> {
     const OP: &str = "random_walks";
     if !g.is_square() {
         return Err(Error::shape(
             OP,
-            format!(
-                "needs a square pattern (a graph), got {} x {}",
-                g.n_rows(),
-                g.n_cols()
-            ),
+            format!("needs a square pattern (a graph), got {} x {}", g.n_rows(), g.n_cols()),
         ));
     }
     check_ids(OP, "start", starts, g.n_rows())?;

@@ -19,10 +19,7 @@ const NONE: Idx = Idx::MAX;
 impl Relabel {
     /// An empty map over global ids `0..n_global`.
     pub fn new(n_global: usize) -> Self {
-        Relabel {
-            local: vec![NONE; n_global],
-            nodes: Vec::new(),
-        }
+        Relabel { local: vec![NONE; n_global], nodes: Vec::new() }
     }
     /// The local id of `g`, inserting it if new. `g` must be `< n_global`.
     pub fn insert(&mut self, g: Idx) -> Idx {

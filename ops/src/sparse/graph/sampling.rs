@@ -74,21 +74,14 @@ pub fn sample_neighbours(
     if !g.is_square() {
         return Err(Error::shape(
             OP,
-            format!(
-                "needs a square pattern (a graph), got {} x {}",
-                g.n_rows(),
-                g.n_cols()
-            ),
+            format!("needs a square pattern (a graph), got {} x {}", g.n_rows(), g.n_cols()),
         ));
     }
     check_ids(OP, "seed", seeds, g.n_rows())?;
     let mut map = Relabel::new(g.n_rows());
     for (k, &s) in seeds.iter().enumerate() {
         if map.get(s).is_some() {
-            return Err(Error::invalid(
-                OP,
-                format!("seed {s} at position {k} is repeated"),
-            ));
+            return Err(Error::invalid(OP, format!("seed {s} at position {k} is repeated")));
         }
         map.insert(s);
     }
@@ -132,16 +125,8 @@ pub fn sample_neighbours(
         let src_nodes = map.nodes.clone();
         let pattern = CsrPattern::from_parts_trusted(n_dst, src_nodes.len(), row_ptr, cols);
         dst = src_nodes.clone();
-        blocks.push(SampledBlock {
-            src_nodes,
-            n_dst,
-            pattern,
-            edge_ids,
-        });
+        blocks.push(SampledBlock { src_nodes, n_dst, pattern, edge_ids });
     }
     blocks.reverse();
-    Ok(NeighbourSample {
-        blocks,
-        seeds: seeds.to_vec(),
-    })
+    Ok(NeighbourSample { blocks, seeds: seeds.to_vec() })
 }
