@@ -11,7 +11,6 @@
 //! - [`device`]: [`Device`];
 //! - [`rng`]: Philox 4x32-10, the same numbers on every backend;
 //! - [`backend`]: the [`Backend`] trait and its op enums;
-//! - [`sparse`]: CSR patterns, sparse kernels (SpMM, SDDMM, edge softmax, segments) and graph utilities;
 //! - [`cpu`]: [`CpuBackend`] (rayon for big work, plain loops for tiny work, `gemm` for GEMM).
 
 pub mod backend;

@@ -8,27 +8,27 @@
 //! small work and in parallel (rayon, row blocks balanced by stored entries) for big work.
 //!
 //! Modules (one concept each):
-//! - [`pattern`]: [`CsrPattern`] and its invariants, [`from_parts`](CsrPattern::from_parts);
-//! - [`coo`]: [`CsrPattern::from_coo`] with [`CooOptions`] (symmetrise, self loops, dedup);
-//! - [`coo_weighted`]: [`CsrPattern::from_coo_weighted`], the same with edge values (duplicates summed);
-//! - [`transpose`]: [`CsrPattern::transpose`] returning [`Transposed`] (pattern + edge permutation);
-//! - [`csr`]: [`Csr`], a shared pattern with its transpose cached on first use;
-//! - [`dense`]: [`CsrPattern::from_dense`] (sparse feature matrices) and [`CsrPattern::to_dense`];
-//! - [`degree`]: in/out degrees, weighted row sums;
-//! - [`normalize`]: [`sym_norm_values`] (`D^-1/2 A D^-1/2`) and [`row_norm_values`] (`D^-1 A`);
-//! - [`values`]: [`EdgeValues`], the optional (multi-head) edge values kernels scale by;
-//! - [`spmm`]: [`spmm_sum`], [`spmm_mean`], [`spmm_max`] (with argmax);
-//! - [`max_backward`]: [`spmm_max_backward`], [`segment_max_backward`] (gradients through the argmax);
-//! - [`sddmm`]: [`sddmm_dot`] (per-head dot products) and [`sddmm_add`] (`s_i + t_j`);
-//! - [`edge_softmax`](mod@edge_softmax): per-row, per-head softmax of edge scores, and its gradient;
-//! - [`segment`]: [`segment_sum`], [`segment_mean`], [`segment_max`] over sorted offsets;
-//! - [`gather`]: [`gather_rows`] and [`scatter_add_rows`];
-//! - [`spgemm`](mod@spgemm): sparse x sparse product;
-//! - [`intersect`]: sorted-row intersection, common neighbours;
-//! - [`partition`]: nnz-balanced row blocks and the serial/parallel runner;
-//! - [`simd`]: run-time AVX2/FMA dispatch and vectorisable helpers;
-//! - [`random`]: seeded Erdős–Rényi and power-law graph generators;
-//! - [`graph`]: k-hop subgraphs, neighbour sampling, random walks, graph batching.
+//! - [`pattern`] — [`CsrPattern`] and its invariants, [`from_parts`](CsrPattern::from_parts);
+//! - [`coo`] — [`CsrPattern::from_coo`] with [`CooOptions`] (symmetrise, self loops, dedup);
+//! - [`coo_weighted`] — [`CsrPattern::from_coo_weighted`], the same with edge values (duplicates summed);
+//! - [`transpose`] — [`CsrPattern::transpose`] returning [`Transposed`] (pattern + edge permutation);
+//! - [`csr`] — [`Csr`], a shared pattern with its transpose cached on first use;
+//! - [`dense`] — [`CsrPattern::from_dense`] (sparse feature matrices) and [`CsrPattern::to_dense`];
+//! - [`degree`] — in/out degrees, weighted row sums;
+//! - [`normalize`] — [`sym_norm_values`] (`D^-1/2 A D^-1/2`) and [`row_norm_values`] (`D^-1 A`);
+//! - [`values`] — [`EdgeValues`], the optional (multi-head) edge values kernels scale by;
+//! - [`spmm`] — [`spmm_sum`], [`spmm_mean`], [`spmm_max`] (with argmax);
+//! - [`max_backward`] — [`spmm_max_backward`], [`segment_max_backward`] (gradients through the argmax);
+//! - [`sddmm`] — [`sddmm_dot`] (per-head dot products) and [`sddmm_add`] (`s_i + t_j`);
+//! - [`edge_softmax`](mod@edge_softmax) — per-row, per-head softmax of edge scores, and its gradient;
+//! - [`segment`] — [`segment_sum`], [`segment_mean`], [`segment_max`] over sorted offsets;
+//! - [`gather`] — [`gather_rows`] and [`scatter_add_rows`];
+//! - [`spgemm`](mod@spgemm) — sparse x sparse product;
+//! - [`intersect`] — sorted-row intersection, common neighbours;
+//! - [`partition`] — nnz-balanced row blocks and the serial/parallel runner;
+//! - [`simd`] — run-time AVX2/FMA dispatch and vectorisable helpers;
+//! - [`random`] — seeded Erdős–Rényi and power-law graph generators;
+//! - [`graph`] — k-hop subgraphs, neighbour sampling, random walks, graph batching.
 
 pub mod coo;
 pub mod coo_weighted;
