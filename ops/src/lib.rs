@@ -20,6 +20,7 @@ pub mod element;
 pub mod error;
 pub mod layout;
 pub mod rng;
+pub mod sparse;
 
 pub use backend::{Backend, BinaryOp, CmpOp, ReduceOp, UnaryOp};
 pub use cpu::CpuBackend;
