@@ -10,6 +10,7 @@
 //! - [`error`] — [`Error`] and [`Result`];
 //! - [`device`] — [`Device`];
 //! - [`rng`] — Philox 4x32-10, the same numbers on every backend;
+//! - [`sparse`] — CSR patterns, sparse kernels (SpMM, SDDMM, edge softmax, segments) and graph utilities;
 //! - [`backend`] — the [`Backend`] trait and its op enums;
 //! - [`cpu`] — [`CpuBackend`] (rayon for big work, plain loops for tiny work, `gemm` for GEMM).
 
