@@ -12,6 +12,12 @@ pub struct Grads<T: Float> {
     map: HashMap<LeafId, Tensor<T>>,
 }
 
+impl<T: Float> std::fmt::Debug for Grads<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.map.iter()).finish()
+    }
+}
+
 impl<T: Float> Default for Grads<T> {
     fn default() -> Self {
         Grads { map: HashMap::new() }
