@@ -15,7 +15,11 @@ use weft_ops::{error::fmt_shape, rng::Philox, Error, Result};
 /// assert_eq!(y.len(), 200);
 /// # Ok::<(), weft_ops::Error>(())
 /// ```
-pub fn two_spirals<T: Float>(n_per_class: usize, noise: f64, rng: &mut Philox) -> Result<(Tensor<T>, Indices)> {
+pub fn two_spirals<T: Float>(
+    n_per_class: usize,
+    noise: f64,
+    rng: &mut Philox,
+) -> Result<(Tensor<T>, Indices)> {
     if !(noise.is_finite() && noise >= 0.0) {
         return Err(Error::invalid("two_spirals", format!("noise {noise} must be finite and >= 0")));
     }
@@ -40,7 +44,11 @@ pub fn accuracy<T: Float>(logits: &Tensor<T>, labels: &Indices) -> Result<f64> {
     if logits.rank() != 2 || logits.shape()[0] != labels.len() {
         return Err(Error::shape(
             "accuracy",
-            format!("logits {} and {} labels: need [n, classes] with n = labels", fmt_shape(logits.shape()), labels.len()),
+            format!(
+                "logits {} and {} labels: need [n, classes] with n = labels",
+                fmt_shape(logits.shape()),
+                labels.len()
+            ),
         ));
     }
     let pred = logits.argmax(1)?.to_vec()?;

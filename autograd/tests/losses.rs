@@ -30,7 +30,11 @@ fn check_grad(analytic: &[f64], x0: &[f64], f: impl Fn(&[f64]) -> f64, what: &st
         xp[i] += h;
         xm[i] -= h;
         let num = (f(&xp) - f(&xm)) / (2.0 * h);
-        assert!(close(analytic[i], num, 1e-6), "{what}[{i}]: analytic {}, finite difference {num}", analytic[i]);
+        assert!(
+            close(analytic[i], num, 1e-6),
+            "{what}[{i}]: analytic {}, finite difference {num}",
+            analytic[i]
+        );
     }
 }
 
@@ -76,7 +80,8 @@ fn cross_entropy_value_and_gradient_by_hand() {
     }
     // f32 gives the same value to f32 precision.
     let x32: Vec<f32> = x0.iter().map(|&v| v as f32).collect();
-    let l32 = cross_entropy(&Tensor::<f32>::from_slice(&x32, &[n, c]).unwrap(), &idx).unwrap().item().unwrap();
+    let l32 =
+        cross_entropy(&Tensor::<f32>::from_slice(&x32, &[n, c]).unwrap(), &idx).unwrap().item().unwrap();
     assert!((l32 as f64 - want).abs() < 1e-5 * (1.0 + want));
 }
 
@@ -149,8 +154,7 @@ fn bce_with_logits_gradient_matches_finite_differences() {
 fn gaussian_nll_values_gradients_and_clamp() {
     let (m0, y) = (randv(5, 6), randv(5, 7));
     let v0: Vec<f64> = randv(5, 8).iter().map(|v| 0.2 + v.abs()).collect();
-    let want: f64 =
-        (0..5).map(|i| 0.5 * (v0[i].ln() + (y[i] - m0[i]).powi(2) / v0[i])).sum::<f64>() / 5.0;
+    let want: f64 = (0..5).map(|i| 0.5 * (v0[i].ln() + (y[i] - m0[i]).powi(2) / v0[i])).sum::<f64>() / 5.0;
     let (target, var) = (t(&y, &[5]), t(&v0, &[5]));
     let got = gaussian_nll(&t(&m0, &[5]), &var, &target).unwrap().item().unwrap();
     assert!(close(got, want, 1e-14), "got {got}, want {want}");
@@ -166,7 +170,8 @@ fn gaussian_nll_values_gradients_and_clamp() {
     assert!(close(tiny, want_tiny, 1e-12), "got {tiny}, want {want_tiny}");
     // One shared variance broadcasts.
     let shared = gaussian_nll(&mean, &t(&[2.0], &[1]), &target).unwrap().item().unwrap();
-    let want_shared: f64 = (0..5).map(|i| 0.5 * (2f64.ln() + (y[i] - m0[i]).powi(2) / 2.0)).sum::<f64>() / 5.0;
+    let want_shared: f64 =
+        (0..5).map(|i| 0.5 * (2f64.ln() + (y[i] - m0[i]).powi(2) / 2.0)).sum::<f64>() / 5.0;
     assert!(close(shared, want_shared, 1e-14));
 }
 

@@ -123,7 +123,8 @@ fn kaiming_init_bounds_moments_and_seeding() {
 
 #[test]
 fn glorot_init_bounds_and_zero_bias() {
-    let layer = Linear::<f64>::with_init(30, 10, true, Init::GlorotUniform, &mut Philox::new(3), CPU).unwrap();
+    let layer =
+        Linear::<f64>::with_init(30, 10, true, Init::GlorotUniform, &mut Philox::new(3), CPU).unwrap();
     let a = (6.0f64 / 40.0).sqrt();
     let w = vals(&layer.weight.value());
     assert!(w.iter().all(|v| v.abs() <= a));
@@ -140,7 +141,8 @@ fn embedding_lookup_equals_table_rows_and_gradient_scatters() {
     let ids = [3u32, 0, 3, 9];
     let out = emb.forward(&Indices::new(ids.to_vec())).unwrap();
     assert_eq!(out.shape(), &[4, 3]);
-    let want: Vec<f64> = ids.iter().flat_map(|&i| table[i as usize * 3..i as usize * 3 + 3].to_vec()).collect();
+    let want: Vec<f64> =
+        ids.iter().flat_map(|&i| table[i as usize * 3..i as usize * 3 + 3].to_vec()).collect();
     assert_eq!(vals(&out), want);
     // d/dtable sum(out * R): row r gets the sum of R's rows looked up at r.
     let r = randn(&[4, 3], 5);
@@ -227,7 +229,9 @@ fn layer_norm_gradients_match_finite_differences() {
     let objective = |ln: &LayerNorm<f64>, x: &Tensor<f64>| ln.forward(x)?.mul(&weights)?.sum_all();
     let x = Tensor::from_slice(&x0, &[rows, d]).unwrap().requires_grad();
     let g = objective(&ln, &x).unwrap().backward().unwrap();
-    let fx = |v: &[f64]| no_grad(|| objective(&ln, &Tensor::from_slice(v, &[rows, d]).unwrap()).unwrap().item().unwrap());
+    let fx = |v: &[f64]| {
+        no_grad(|| objective(&ln, &Tensor::from_slice(v, &[rows, d]).unwrap()).unwrap().item().unwrap())
+    };
     check_grad(&vals(g.get(&x).unwrap()), &x0, fx, "d/dx");
     let xc = Tensor::from_slice(&x0, &[rows, d]).unwrap();
     for (name, p) in ln.named_parameters() {
@@ -304,7 +308,14 @@ fn mlp_names_counts_and_composes_its_layers() {
     let names: Vec<&str> = named.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,
-        ["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias", "layers.2.weight", "layers.2.bias"]
+        [
+            "layers.0.weight",
+            "layers.0.bias",
+            "layers.1.weight",
+            "layers.1.bias",
+            "layers.2.weight",
+            "layers.2.bias"
+        ]
     );
     let shapes: Vec<Vec<usize>> = named.iter().map(|(_, p)| p.shape()).collect();
     assert_eq!(shapes, [vec![3, 8], vec![8], vec![8, 5], vec![5], vec![5, 2], vec![2]]);
@@ -338,18 +349,25 @@ fn mlp_dropout_is_active_only_in_train_mode() {
 
 // ------------------------------------------------------------------ MultiHeadAttention
 
+/// Query rows `n`, key rows `m`, width `d`, head count.
+#[derive(Clone, Copy)]
+struct Dims {
+    n: usize,
+    m: usize,
+    d: usize,
+    heads: usize,
+}
+
 /// Multi-head attention by loops, with the layer's own weights. `xq` `[n, d]`, `xkv` `[m, d]`,
 /// `mask` `[n, m]`.
 fn attention_ref(
     w: &HashMap<String, Vec<f64>>,
     xq: &[f64],
     xkv: &[f64],
-    n: usize,
-    m: usize,
-    d: usize,
-    heads: usize,
+    dims: Dims,
     mask: Option<&[f64]>,
 ) -> Vec<f64> {
+    let Dims { n, m, d, heads } = dims;
     let lin = |x: &[f64], rows: usize, p: &str| {
         affine_ref(x, rows, &w[&format!("{p}.weight")], Some(&w[&format!("{p}.bias")]), d)
     };
@@ -387,12 +405,15 @@ fn attention_equals_hand_computation_for_one_and_several_heads() {
         let w = weights_of(&mha);
         let mut names: Vec<&String> = w.keys().collect();
         names.sort();
-        assert_eq!(names, ["k.bias", "k.weight", "out.bias", "out.weight", "q.bias", "q.weight", "v.bias", "v.weight"]);
+        assert_eq!(
+            names,
+            ["k.bias", "k.weight", "out.bias", "out.weight", "q.bias", "q.weight", "v.bias", "v.weight"]
+        );
         assert_eq!(mha.num_parameters(), 4 * (d * d + d));
         let (xq, xkv) = (randn(&[n, d], 20), randn(&[m, d], 21));
         let y = mha.forward(&xq, &xkv, None, Mode::Eval).unwrap();
         assert_eq!(y.shape(), &[n, d]);
-        let want = attention_ref(&w, &vals(&xq), &vals(&xkv), n, m, d, heads, None);
+        let want = attention_ref(&w, &vals(&xq), &vals(&xkv), Dims { n, m, d, heads }, None);
         assert_close(&vals(&y), &want, 1e-12, &format!("{heads} heads"));
     }
 }
@@ -407,7 +428,13 @@ fn batched_attention_equals_per_item_attention() {
     assert_eq!(y.shape(), &[b, n, d]);
     let (yv, qv, kv) = (vals(&y), vals(&xq), vals(&xkv));
     for i in 0..b {
-        let want = attention_ref(&w, &qv[i * n * d..(i + 1) * n * d], &kv[i * m * d..(i + 1) * m * d], n, m, d, heads, None);
+        let want = attention_ref(
+            &w,
+            &qv[i * n * d..(i + 1) * n * d],
+            &kv[i * m * d..(i + 1) * m * d],
+            Dims { n, m, d, heads },
+            None,
+        );
         assert_close(&yv[i * n * d..(i + 1) * n * d], &want, 1e-12, &format!("batch {i}"));
     }
 }
@@ -430,8 +457,16 @@ fn attention_mask_blocks_keys() {
     };
     let (a, b) = (run(&kv, Some(&mask_t)), run(&kv2, Some(&mask_t)));
     assert_close(&a, &b, 1e-14, "masked key 2 does not matter");
-    assert_close(&a, &attention_ref(&weights_of(&mha), &vals(&xq), &kv, n, m, d, heads, Some(&mask)), 1e-12, "masked");
-    assert!(run(&kv, None).iter().zip(run(&kv2, None)).any(|(x, y)| (x - y).abs() > 1e-3), "unmasked it does");
+    assert_close(
+        &a,
+        &attention_ref(&weights_of(&mha), &vals(&xq), &kv, Dims { n, m, d, heads }, Some(&mask)),
+        1e-12,
+        "masked",
+    );
+    assert!(
+        run(&kv, None).iter().zip(run(&kv2, None)).any(|(x, y)| (x - y).abs() > 1e-3),
+        "unmasked it does"
+    );
     // Key 4 changes only the rows of queries 1 and 2.
     let mut kv3 = kv.clone();
     (0..d).for_each(|c| kv3[4 * d + c] -= 3.0);
@@ -481,7 +516,8 @@ fn attention_gradients_match_finite_differences() {
     let x0 = vals(&randn(&[n, d], 61));
     let x = Tensor::from_slice(&x0, &[n, d]).unwrap().requires_grad();
     let g = objective(&x).unwrap().backward().unwrap();
-    let f = |v: &[f64]| no_grad(|| objective(&Tensor::from_slice(v, &[n, d]).unwrap()).unwrap().item().unwrap());
+    let f =
+        |v: &[f64]| no_grad(|| objective(&Tensor::from_slice(v, &[n, d]).unwrap()).unwrap().item().unwrap());
     check_grad(&vals(g.get(&x).unwrap()), &x0, f, "d/dx (self-attention)");
     let xc = Tensor::from_slice(&x0, &[n, d]).unwrap();
     for (name, p) in mha.named_parameters() {

@@ -24,15 +24,7 @@ impl<T: Float> Adam<T> {
     /// Adam with learning rate `lr`, betas (0.9, 0.999), eps 1e-8, no weight decay.
     pub fn new(params: Vec<Param<T>>, lr: f64) -> Self {
         let moments = params.iter().map(|_| (0, Vec::new(), Vec::new())).collect();
-        Adam {
-            params,
-            lr,
-            betas: (0.9, 0.999),
-            eps: 1e-8,
-            weight_decay: 0.0,
-            decoupled: false,
-            moments,
-        }
+        Adam { params, lr, betas: (0.9, 0.999), eps: 1e-8, weight_decay: 0.0, decoupled: false, moments }
     }
 
     /// AdamW: weight decay `wd` applied directly to the weights (default 0.01 in PyTorch).
