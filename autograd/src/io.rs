@@ -31,9 +31,17 @@ fn dtype_of<T: Float>() -> Dtype {
     }
 }
 
-/// Writes named tensors to `path`.
+/// Writes named tensors to `path` (names must be distinct).
 pub fn save<T: Float>(path: impl AsRef<Path>, tensors: &[(String, Tensor<T>)]) -> Result<()> {
     let path = path.as_ref();
+    // The safetensors writer panics on a repeated name; report it instead.
+    let mut seen = std::collections::HashSet::new();
+    if let Some((name, _)) = tensors.iter().find(|(name, _)| !seen.insert(name.as_str())) {
+        return Err(Error::invalid(
+            "save",
+            format!("tensor name {name:?} appears more than once (writing {})", path.display()),
+        ));
+    }
     let bytes: Vec<(String, Vec<u8>, Vec<usize>)> = tensors
         .iter()
         .map(|(name, t)| {

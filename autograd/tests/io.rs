@@ -170,3 +170,25 @@ fn non_safetensors_and_missing_files_name_the_path() {
     assert!(e.to_string().contains("no-such-dir"), "{e}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn saving_a_view_stores_its_logical_values_and_duplicate_names_error() {
+    let dir = temp_dir("view");
+    let path = dir.join("v.safetensors");
+    let base = Tensor::<f64>::from_slice(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]).unwrap();
+    let view = base.t().unwrap().narrow(0, 1, 2).unwrap(); // [[2, 5], [3, 6]]
+    io::save(&path, &[("v".to_string(), view)]).unwrap();
+    let back = io::load::<f64>(&path).unwrap();
+    assert_eq!(back["v"].shape(), &[2, 2]);
+    assert_eq!(back["v"].to_vec().unwrap(), vec![2.0, 5.0, 3.0, 6.0]);
+    // Empty tensors and an empty list round-trip too.
+    let empty = Tensor::<f64>::zeros(&[0, 3], Device::Cpu).unwrap();
+    io::save(&path, &[("e".to_string(), empty)]).unwrap();
+    assert_eq!(io::load::<f64>(&path).unwrap()["e"].shape(), &[0, 3]);
+    io::save::<f64>(&path, &[]).unwrap();
+    assert!(io::load::<f64>(&path).unwrap().is_empty());
+    let dup = io::save(&path, &[("a".to_string(), base.clone()), ("a".to_string(), base.clone())]);
+    let e = dup.unwrap_err();
+    assert!(e.to_string().contains("\"a\""), "{e}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
