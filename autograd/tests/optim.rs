@@ -18,7 +18,7 @@ fn values(p: &Param<f64>) -> Vec<f64> {
 fn grads_of(pairs: &[(&Param<f64>, &[f64])]) -> Grads<f64> {
     let mut loss: Option<Tensor<f64>> = None;
     for (p, c) in pairs {
-        let c = Tensor::from_slice(c, &[c.len()]).unwrap();
+        let c = Tensor::from_slice(c, &p.shape()).unwrap();
         let term = p.value().mul(&c).unwrap().sum_all().unwrap();
         loss = Some(match loss {
             None => term,
@@ -292,4 +292,30 @@ fn update_with_a_live_view_copies_and_leaves_the_view_alone() {
     assert_eq!(held.to_vec().unwrap(), vec![1.0, 2.0], "a tensor taken before the step keeps its values");
     assert_eq!(values(&p), vec![0.5, 1.5]);
     assert_eq!(p.value().leaf_id(), Some(p.id()));
+}
+
+#[test]
+fn parameter_made_from_a_view_updates_only_its_own_elements() {
+    // A parameter whose value is a prefix view of a larger buffer (the larger tensor dropped).
+    let p = {
+        let big = Tensor::<f64>::from_slice(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[3, 2]).unwrap();
+        Param::new(big.narrow(0, 0, 2).unwrap())
+    };
+    let mut seen = 0;
+    p.update_host(|s| seen = s.len()).unwrap();
+    assert_eq!(seen, 4, "update_host sees exactly the parameter's elements");
+    let mut opt = Adam::new(vec![p.clone()], 0.1);
+    opt.step(&grads_of(&[(&p, &[1.0, -1.0, 1.0, -1.0])])).unwrap();
+    let d = 0.1 / (1.0 + 1e-8); // first Adam step: lr * g / (|g| + eps)
+    assert_close(&values(&p), &[1.0 - d, 2.0 + d, 3.0 - d, 4.0 + d], "Adam's first step");
+    // A strided (transposed) value is updated through a copy, with the right element order.
+    let q = Param::new(Tensor::<f64>::from_slice(&[1.0, 2.0, 3.0, 4.0], &[2, 2]).unwrap().t().unwrap());
+    Sgd::new(vec![q.clone()], 1.0)
+        .step(&{
+            let w = q.value();
+            let c = Tensor::from_slice(&[0.5, 0.0, 0.0, 0.0], &[2, 2]).unwrap();
+            w.mul(&c).unwrap().sum_all().unwrap().backward().unwrap()
+        })
+        .unwrap();
+    assert_eq!(values(&q), vec![0.5, 3.0, 2.0, 4.0]);
 }
