@@ -43,6 +43,8 @@ pub type BackwardFn<T> = Box<dyn FnOnce(&Tensor<T>, &[bool]) -> Result<Grads2<T>
 /// Per-input gradients returned by a backward rule.
 pub type Grads2<T> = SmallVec<[Option<Tensor<T>>; 2]>;
 
+/// One recorded op (`backward` set), a watched leaf (`leaf` set), or, with neither, a stale
+/// marker standing for a tensor from an earlier tape generation.
 pub(crate) struct Node<T: Float> {
     pub(crate) inputs: SmallVec<[Option<u32>; 2]>,
     pub(crate) backward: Option<BackwardFn<T>>,
@@ -74,11 +76,21 @@ impl<T: Float> Tape<T> {
     }
 
     /// The node id for an input link in the current generation, creating leaf nodes on
-    /// first use; `None` for untracked or stale links.
+    /// first use and stale markers for links into an earlier generation; `None` for
+    /// untracked links.
     pub(crate) fn resolve(&mut self, link: GradLink) -> Option<u32> {
         match link {
             GradLink::None => None,
-            GradLink::Node { generation, id } => (generation == self.generation).then_some(id),
+            GradLink::Node { generation, id } if generation == self.generation => Some(id),
+            GradLink::Node { .. } => {
+                // Output of an op from an earlier generation: its history was consumed by a
+                // previous backward (or cleared). Record a stale marker (no rule, no leaf) so
+                // that backward reports it if a gradient reaches it, instead of silently
+                // treating the tensor as a constant.
+                let id = self.nodes.len() as u32;
+                self.nodes.push(Node { inputs: SmallVec::new(), backward: None, leaf: None });
+                Some(id)
+            }
             GradLink::Leaf(leaf) => {
                 if let Some(&id) = self.leaves.get(&leaf) {
                     return Some(id);

@@ -148,3 +148,26 @@ fn broadcast_operand_gradient_is_summed_back_to_its_shape() {
     assert_eq!(g.get(&b).unwrap().to_vec().unwrap(), vec![5.0, 7.0, 9.0]);
     assert_eq!(g.get(&a).unwrap().to_vec().unwrap(), vec![10.0, 20.0, 30.0, 10.0, 20.0, 30.0]);
 }
+
+#[test]
+fn reusing_a_tensor_from_a_consumed_graph_errors_unless_detached() {
+    let x = leaf(&[1.0, 2.0]);
+    let h = x.exp().unwrap(); // history on the tape
+    let first = h.sum_all().unwrap().backward().unwrap();
+    assert!(first.get(&x).is_some());
+    // h's history is gone: a gradient through h to x cannot be computed, so say so instead
+    // of silently returning no gradient for x.
+    let w = leaf(&[3.0, 4.0]);
+    let e = h.mul(&w).unwrap().sum_all().unwrap().backward().unwrap_err();
+    assert!(matches!(e, Error::Autograd { .. }), "{e}");
+    assert!(e.to_string().contains("earlier tape generation") && e.to_string().contains("detach"), "{e}");
+    // Detached, h is a constant: w gets h as its gradient.
+    let g = h.detach().mul(&w).unwrap().sum_all().unwrap().backward().unwrap();
+    assert_eq!(g.get(&w).unwrap().to_vec().unwrap(), h.to_vec().unwrap());
+    // Recomputed, the gradient reaches x again.
+    let h2 = x.exp().unwrap();
+    let g = h2.mul(&w).unwrap().sum_all().unwrap().backward().unwrap();
+    let gx = g.get(&x).unwrap().to_vec().unwrap();
+    assert!((gx[0] - 3.0 * 1f64.exp()).abs() < 1e-12 && (gx[1] - 4.0 * 2f64.exp()).abs() < 1e-12);
+    clear_tape::<f64>();
+}
