@@ -76,8 +76,7 @@ impl<T: Float> Tensor<T> {
     /// the sum of its elements). The tape is consumed: everything it saved is freed.
     ///
     /// Errors if this tensor was not produced by a recorded op in the current tape
-    /// generation (e.g. computed under `no_grad`, or a second `backward` on the same graph),
-    /// or if the gradient reaches a tensor from an earlier generation (whose history is gone).
+    /// generation (e.g. computed under `no_grad`, or a second `backward` on the same graph).
     pub fn backward(&self) -> Result<Grads<T>> {
         let mut out = Grads { map: HashMap::new() };
         let root = match self.link {
@@ -95,7 +94,7 @@ impl<T: Float> Tensor<T> {
                 let current = T::with_tape(|t| t.generation);
                 if generation != current {
                     return Err(Error::autograd(
-                        "backward of a tensor from an earlier tape generation (the tape was already consumed by a previous backward or cleared)",
+                        "backward of a tensor from an earlier tape generation or another thread's tape (the tape was already consumed by a previous backward or cleared, or the tensor was recorded on another thread)",
                     ));
                 }
                 id as usize
@@ -114,12 +113,7 @@ impl<T: Float> Tensor<T> {
                 out.map.insert(leaf, g);
                 continue;
             }
-            let Some(rule) = node.backward else {
-                return Err(Error::autograd(format!(
-                    "a tensor {} from an earlier tape generation was used in this graph and needs a gradient, but its history was consumed by a previous backward or cleared: recompute it, or detach() it to use it as a constant",
-                    fmt_shape(g.shape())
-                )));
-            };
+            let Some(rule) = node.backward else { continue };
             let needs: SmallVec<[bool; 4]> = node.inputs.iter().map(Option::is_some).collect();
             let gs = rule(&g, &needs)?;
             for (input, gi) in node.inputs.iter().zip(gs) {
