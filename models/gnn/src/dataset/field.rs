@@ -62,6 +62,44 @@ pub(crate) fn parse_f32(field: &[u8]) -> Option<f32> {
     value.is_finite().then_some(value)
 }
 
+/// Appends the comma-separated finite floats of `line` to `out` in one pass and returns how
+/// many there were; on a bad field, returns its 0-based index and bytes instead.
+///
+/// Short unsigned integers (up to 7 digits, the common case of count or 0/1 features) are
+/// converted while scanning; any other field goes through [`parse_f32`].
+pub(crate) fn parse_f32_row<'a>(
+    line: &'a [u8],
+    out: &mut Vec<f32>,
+) -> Result<usize, (usize, &'a [u8])> {
+    let n = line.len();
+    let mut count = 0;
+    let mut start = 0;
+    loop {
+        let mut i = start;
+        let mut value = 0u32;
+        while i < n && i - start < 7 && line[i].is_ascii_digit() {
+            value = value * 10 + u32::from(line[i] - b'0');
+            i += 1;
+        }
+        if i > start && (i == n || line[i] == b',') {
+            out.push(value as f32);
+        } else {
+            let end = line[start..]
+                .iter()
+                .position(|&b| b == b',')
+                .map_or(n, |p| start + p);
+            let field = &line[start..end];
+            out.push(parse_f32(field).ok_or((count, field))?);
+            i = end;
+        }
+        count += 1;
+        if i == n {
+            return Ok(count);
+        }
+        start = i + 1;
+    }
+}
+
 /// The field as text for an error message, shortened to at most 40 characters.
 pub(crate) fn show(field: &[u8]) -> String {
     const MAX: usize = 40;
@@ -133,7 +171,38 @@ mod tests {
         assert_eq!(shown.len(), 40 + 5);
     }
 
+    #[test]
+    fn rows_parse_in_one_pass() {
+        let mut out = Vec::new();
+        assert_eq!(parse_f32_row(b"0,1,12345678, 2.5,-3,1e2", &mut out), Ok(6));
+        assert_eq!(out, vec![0.0, 1.0, 12_345_678.0, 2.5, -3.0, 100.0]);
+        out.clear();
+        assert_eq!(parse_f32_row(b"7", &mut out), Ok(1));
+        assert_eq!(out, vec![7.0]);
+    }
+
+    #[test]
+    fn rows_report_the_first_bad_field() {
+        let mut out = Vec::new();
+        assert_eq!(parse_f32_row(b"0,1,x,2", &mut out), Err((2, &b"x"[..])));
+        assert_eq!(parse_f32_row(b"0,1,", &mut out), Err((2, &b""[..])));
+        assert_eq!(parse_f32_row(b",1", &mut out), Err((0, &b""[..])));
+        assert_eq!(parse_f32_row(b"12a,1", &mut out), Err((0, &b"12a"[..])));
+        assert_eq!(parse_f32_row(b"1,inf", &mut out), Err((1, &b"inf"[..])));
+    }
+
     proptest! {
+        #[test]
+        fn rows_match_field_by_field_parsing(xs in proptest::collection::vec(
+            prop_oneof![(0u32..20_000_000).prop_map(|x| x.to_string()),
+                        proptest::num::f32::NORMAL.prop_map(|x| x.to_string())], 1..20)) {
+            let line = xs.join(",");
+            let mut out = Vec::new();
+            prop_assert_eq!(parse_f32_row(line.as_bytes(), &mut out), Ok(xs.len()));
+            let expected: Vec<f32> = xs.iter().map(|x| x.parse::<f32>().unwrap()).collect();
+            prop_assert_eq!(out, expected);
+        }
+
         #[test]
         fn float_round_trips_through_display(x in proptest::num::f32::NORMAL | proptest::num::f32::ZERO) {
             prop_assert_eq!(parse_f32(x.to_string().as_bytes()), Some(x));

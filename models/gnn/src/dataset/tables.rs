@@ -5,7 +5,7 @@
 //! line and what was wrong.
 
 use super::csv::{CsvReader, Line};
-use super::field::{parse_f32, parse_int, show};
+use super::field::{parse_f32_row, parse_int, show};
 use std::path::Path;
 use weft_ops::{Error, Idx, Result};
 
@@ -130,18 +130,13 @@ pub(crate) fn read_features(
     let mut rows = 0;
     while let Some(line) = reader.next_line()? {
         check_not_extra(&line, rows, num_nodes, "feature rows", count_file)?;
-        let before = values.len();
-        for (k, field) in line.fields().enumerate() {
-            let value = parse_f32(field).ok_or_else(|| {
-                line.error(format!(
-                    "field {}: {} is not a finite number",
-                    k + 1,
-                    show(field)
-                ))
-            })?;
-            values.push(value);
-        }
-        let found = values.len() - before;
+        let found = parse_f32_row(line.bytes, &mut values).map_err(|(k, field)| {
+            line.error(format!(
+                "field {}: {} is not a finite number",
+                k + 1,
+                show(field)
+            ))
+        })?;
         if rows == 0 {
             width = found;
             let total = width.checked_mul(num_nodes).ok_or_else(|| {
