@@ -17,8 +17,9 @@ fn valid_folder_loads_every_table() {
     assert_eq!(data.dst, vec![1, 2, 3, 4]);
     assert_eq!(data.num_features, 3);
     assert_eq!(data.features.len(), 15);
-    assert_eq!(data.feature_row(0), &[1.0, 0.0, 0.5]);
-    assert_eq!(data.feature_row(3), &[-1.5, 0.2, 0.0]);
+    assert_eq!(data.feature_row(0), Some(&[1.0, 0.0, 0.5][..]));
+    assert_eq!(data.feature_row(3), Some(&[-1.5, 0.2, 0.0][..]));
+    assert_eq!(data.feature_row(5), None);
     assert_eq!(data.labels, vec![0, 1, 2, 0, 1]);
     assert_eq!(data.num_classes, 3);
     assert_eq!(
@@ -60,7 +61,8 @@ fn features_are_optional() {
     let data = OgbNodeDataset::load(&d.root).expect("featureless dataset loads");
     assert_eq!(data.num_features, 0);
     assert!(data.features.is_empty());
-    assert_eq!(data.feature_row(2), &[] as &[f32]);
+    assert_eq!(data.feature_row(2), Some(&[][..]));
+    assert_eq!(data.feature_row(5), None);
     assert_eq!(data.labels.len(), 5);
 }
 

@@ -52,12 +52,14 @@ impl OgbNodeDataset {
         self.src.len()
     }
 
-    /// The features of node `node` (empty when the dataset has none).
-    pub fn feature_row(&self, node: usize) -> &[f32] {
+    /// The features of node `node`: `Some` of `num_features` values (empty when the dataset
+    /// has no features), `None` when `node` is not below `num_nodes`.
+    pub fn feature_row(&self, node: usize) -> Option<&[f32]> {
+        if node >= self.num_nodes {
+            return None;
+        }
         let start = node * self.num_features;
-        self.features
-            .get(start..start + self.num_features)
-            .unwrap_or(&[])
+        Some(&self.features[start..start + self.num_features])
     }
 
     fn load_impl(folder: &Path, split_name: Option<&str>) -> Result<Self> {

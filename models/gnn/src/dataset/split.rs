@@ -72,7 +72,7 @@ pub(crate) fn choose(folder: &Path, requested: Option<&str>) -> Result<(String, 
     Ok((name, path))
 }
 
-/// Which list a node already belongs to while reading a split (0: none).
+/// The three lists of a split, in reading order (an id's list is recorded as its index + 1).
 const LIST_NAMES: [&str; 3] = ["train", "valid", "test"];
 
 /// Reads `train`, `valid` and `test` from `dir`, checking ranges, duplicates and overlaps.
