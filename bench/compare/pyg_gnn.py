@@ -29,7 +29,7 @@ the data and model, so peak_rss_mb is the process's peak during the epoch (it in
 itself and the data, baseline_rss_mb, and the epoch's extra, epoch_extra_mb).
 
 Output lines:
-    RESULT pyg_run model=<m> seed=<s> test_acc=<a> best_val_acc=<a> best_epoch=<e> step_median_ms=<t> epoch_median_ms=<t> total_s=<t>
+    RESULT pyg_run model=<m> seed=<s> test_acc=<a> best_val_acc=<a> best_epoch=<e> step_median_ms=<t> epoch_median_ms=<t> total_s=<t> load=<l>
     RESULT pyg_gnn model=<m> runs=<r> epochs=<e> threads=2 test_acc_mean=<a> test_acc_std=<a> step_median_ms=<t> epoch_median_ms=<t> total_s_median=<t> load=<l>
     RESULT pyg_memory model=gcn nodes=100000 edges=1000000 features=128 hidden=16 classes=10 baseline_rss_mb=<m> peak_rss_mb=<m> epoch_extra_mb=<m> peak_reset=<0|1> process_peak_before_mb=<m> epoch_s=<t> load=<l>
 (step: training step only; epoch: training step + evaluation; total: 200 epochs; std is the
@@ -136,7 +136,8 @@ def one_run(args, data, seed):
     step_ms = statistics.median(steps) * 1e3
     epoch_ms = statistics.median(epochs) * 1e3
     result("pyg_run", model=args.model, seed=seed, test_acc=best_test, best_val_acc=best_val,
-           best_epoch=best_epoch, step_median_ms=step_ms, epoch_median_ms=epoch_ms, total_s=total)
+           best_epoch=best_epoch, step_median_ms=step_ms, epoch_median_ms=epoch_ms, total_s=total,
+           load=load_average())
     return best_test, step_ms, epoch_ms, total
 
 
