@@ -43,7 +43,7 @@ def csr_tensor(num_nodes, src, dst):
     indptr, indices, values = gcn_norm_csr(num_nodes, src, dst)
     return torch.sparse_csr_tensor(
         torch.from_numpy(indptr), torch.from_numpy(indices), torch.from_numpy(values),
-        size=(num_nodes, num_nodes), dtype=torch.float32,
+        size=(num_nodes, num_nodes), dtype=torch.float32, check_invariants=True,
     )
 
 
