@@ -33,7 +33,7 @@ fn small_gemm<T: Element>(
     (brs, bcs): (usize, usize),
     (m, k, n): (usize, usize, usize),
 ) {
-    if n == 1 && ars == 1 && acs != 1 {
+    if n == 1 && m > 1 && ars == 1 && acs != 1 {
         // A column-major and a single output column: compute the row Cᵀ = bᵀ Aᵀ instead
         // (same memory), whose inner loop runs over contiguous columns of A.
         return small_gemm(dst, b, ob, (bcs, brs), a, oa, (acs, ars), (1, k, m));
