@@ -21,7 +21,7 @@ fn batch_offsets(l: &Layout) -> Vec<usize> {
 const SMALL_GEMM: usize = 1 << 15;
 
 /// Plain-loop product for tiny matrices; the inner loop runs over a contiguous row or
-/// column of `b` so it vectorises.
+/// column of `b` so it vectorises. `dst` must arrive zeroed.
 #[allow(clippy::too_many_arguments)]
 fn small_gemm<T: Element>(
     dst: &mut [T],
@@ -52,8 +52,7 @@ fn small_gemm<T: Element>(
             }
         }
     } else if bcs == 1 {
-        // out row i += a[i, p] * b row p; the row is contiguous
-        dst.iter_mut().for_each(|d| *d = T::zero());
+        // out row i += a[i, p] * b row p; the row is contiguous (dst arrives zeroed)
         for (i, out) in dst.chunks_exact_mut(n).enumerate() {
             for p in 0..k {
                 let av = a[oa + i * ars + p * acs];
@@ -71,7 +70,7 @@ fn small_gemm<T: Element>(
     }
 }
 
-/// One `[m, k] x [k, n]` product into the contiguous `dst` (`m * n`).
+/// One `[m, k] x [k, n]` product into the contiguous, zeroed `dst` (`m * n`).
 #[allow(clippy::too_many_arguments)]
 fn gemm_one<T: Element>(
     dst: &mut [T],
@@ -85,8 +84,7 @@ fn gemm_one<T: Element>(
     par: Parallelism,
 ) {
     if k == 0 {
-        dst.iter_mut().for_each(|d| *d = T::zero());
-        return;
+        return; // dst arrives zeroed
     }
     if m * n * k <= SMALL_GEMM {
         return small_gemm(dst, a, oa, (ars, acs), b, ob, (brs, bcs), (m, k, n));

@@ -55,48 +55,56 @@ pub fn map2<T: Copy + Send + Sync, U: Copy + Send + Sync + Default>(
     f: impl Fn(T, T) -> U + Sync,
 ) -> Vec<U> {
     let n = la.numel();
-    let mut out = vec![U::default(); n];
     if n == 0 {
-        return out;
+        return Vec::new();
     }
     if let (Some(ra), Some(rb)) = (la.contiguous_range(), lb.contiguous_range()) {
         let (xa, xb) = (&a[ra], &b[rb]);
         if n < ELEMENTWISE_MIN {
-            out.iter_mut().zip(xa.iter().zip(xb)).for_each(|(o, (&u, &v))| *o = f(u, v));
-        } else {
-            let c = chunk_len(n);
-            out.par_chunks_mut(c).zip(xa.par_chunks(c).zip(xb.par_chunks(c))).for_each(|(o, (ia, ib))| {
-                o.iter_mut().zip(ia.iter().zip(ib)).for_each(|(o, (&u, &v))| *o = f(u, v))
-            });
+            return xa.iter().zip(xb).map(|(&u, &v)| f(u, v)).collect();
         }
+        let mut out = vec![U::default(); n];
+        let c = chunk_len(n);
+        out.par_chunks_mut(c).zip(xa.par_chunks(c).zip(xb.par_chunks(c))).for_each(|(o, (ia, ib))| {
+            o.iter_mut().zip(ia.iter().zip(ib)).for_each(|(o, (&u, &v))| *o = f(u, v))
+        });
         return out;
     }
     let (ra, len, sa) = la.rows();
     let (rb, _, sb) = lb.rows();
-    let row = |r: usize, o: &mut [U]| {
+    // Appends row `r` of the result to `o`; the inner loop is specialised for the common
+    // stride patterns (both contiguous, one operand broadcast along the row).
+    let row = |r: usize, o: &mut Vec<U>| {
         let (oa, ob) = (ra[r], rb[r]);
         match (sa, sb) {
-            (1, 1) => o
-                .iter_mut()
-                .zip(a[oa..oa + len].iter().zip(&b[ob..ob + len]))
-                .for_each(|(o, (&u, &v))| *o = f(u, v)),
+            (1, 1) => o.extend(a[oa..oa + len].iter().zip(&b[ob..ob + len]).map(|(&u, &v)| f(u, v))),
             (1, 0) => {
                 let v = b[ob];
-                o.iter_mut().zip(&a[oa..oa + len]).for_each(|(o, &u)| *o = f(u, v))
+                o.extend(a[oa..oa + len].iter().map(|&u| f(u, v)))
             }
             (0, 1) => {
                 let u = a[oa];
-                o.iter_mut().zip(&b[ob..ob + len]).for_each(|(o, &v)| *o = f(u, v))
+                o.extend(b[ob..ob + len].iter().map(|&v| f(u, v)))
             }
-            _ => o.iter_mut().enumerate().for_each(|(j, o)| *o = f(a[oa + j * sa], b[ob + j * sb])),
+            _ => o.extend((0..len).map(|j| f(a[oa + j * sa], b[ob + j * sb]))),
         }
     };
     if n < ELEMENTWISE_MIN || len == 0 {
-        out.chunks_mut(len.max(1)).enumerate().for_each(|(r, o)| row(r, o));
-    } else {
-        out.par_chunks_mut(len).enumerate().for_each(|(r, o)| row(r, o));
+        let mut out = Vec::with_capacity(n);
+        (0..ra.len()).for_each(|r| row(r, &mut out));
+        return out;
     }
-    out
+    let rows_per_chunk = (chunk_len(n) / len).max(1);
+    let parts: Vec<Vec<U>> = (0..ra.len())
+        .collect::<Vec<_>>()
+        .par_chunks(rows_per_chunk)
+        .map(|rs| {
+            let mut o = Vec::with_capacity(rs.len() * len);
+            rs.iter().for_each(|&r| row(r, &mut o));
+            o
+        })
+        .collect();
+    parts.concat()
 }
 
 /// `out[i] = f(a[i], b[i], c[i])` over three same-shape strided views.
