@@ -100,6 +100,7 @@ pub trait Backend: Send + Sync + 'static {
     /// A buffer of `n` copies of `value`.
     fn fill<T: Element>(&self, n: usize, value: T) -> Result<Self::Buf<T>>;
     /// Copies host data to the device.
+    #[allow(clippy::wrong_self_convention)]
     fn from_slice<T: Element>(&self, data: &[T]) -> Result<Self::Buf<T>>;
     /// Reads the view `l` of `x` back to the host, row-major.
     fn to_vec<T: Element>(&self, x: &Self::Buf<T>, l: &Layout) -> Result<Vec<T>>;
@@ -147,16 +148,34 @@ pub trait Backend: Send + Sync + 'static {
 
     // ------------------------------------------------------------ reductions
     /// Reduces `axis` away: the output has the shape of `l` without `axis`.
-    fn reduce<T: Element>(&self, op: ReduceOp, x: &Self::Buf<T>, l: &Layout, axis: usize) -> Result<Self::Buf<T>>;
+    fn reduce<T: Element>(
+        &self,
+        op: ReduceOp,
+        x: &Self::Buf<T>,
+        l: &Layout,
+        axis: usize,
+    ) -> Result<Self::Buf<T>>;
     /// Index of the (first) maximum along `axis`; output shape as in [`Backend::reduce`].
     fn argmax<T: Element>(&self, x: &Self::Buf<T>, l: &Layout, axis: usize) -> Result<Self::IdxBuf>;
     /// Softmax (or log-softmax when `log`) along `axis`, fused and numerically stable.
-    fn softmax<T: Element>(&self, x: &Self::Buf<T>, l: &Layout, axis: usize, log: bool) -> Result<Self::Buf<T>>;
+    fn softmax<T: Element>(
+        &self,
+        x: &Self::Buf<T>,
+        l: &Layout,
+        axis: usize,
+        log: bool,
+    ) -> Result<Self::Buf<T>>;
 
     // ---------------------------------------------------------------- linalg
     /// Batched matrix product: `la` is `[..., m, k]`, `lb` is `[..., k, n]` with equal batch
     /// dims (broadcast strides allowed); the output is `[..., m, n]`.
-    fn matmul<T: Element>(&self, a: &Self::Buf<T>, la: &Layout, b: &Self::Buf<T>, lb: &Layout) -> Result<Self::Buf<T>>;
+    fn matmul<T: Element>(
+        &self,
+        a: &Self::Buf<T>,
+        la: &Layout,
+        b: &Self::Buf<T>,
+        lb: &Layout,
+    ) -> Result<Self::Buf<T>>;
     /// Lower Cholesky factor of the symmetric positive-definite `[n, n]` matrix `a`;
     /// `Error::NotPositiveDefinite` names the failing pivot.
     fn cholesky<T: Element>(&self, a: &Self::Buf<T>, la: &Layout) -> Result<Self::Buf<T>>;

@@ -36,16 +36,7 @@ impl DType {
 
 /// A floating-point element type weft computes in: `f32` or `f64`.
 pub trait Element:
-    Float
-    + FromPrimitive
-    + ToPrimitive
-    + Default
-    + Debug
-    + Display
-    + Sum
-    + Send
-    + Sync
-    + 'static
+    Float + FromPrimitive + ToPrimitive + Default + Debug + Display + Sum + Send + Sync + 'static
 {
     /// Runtime tag of this type.
     const DTYPE: DType;

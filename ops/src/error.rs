@@ -72,10 +72,9 @@ impl fmt::Display for Error {
             Error::Shape { op, msg } => write!(f, "{op}: {msg}"),
             Error::Index { op, msg } => write!(f, "{op}: index out of range: {msg}"),
             Error::Invalid { op, msg } => write!(f, "{op}: invalid argument: {msg}"),
-            Error::NotPositiveDefinite { op, pivot, value } => write!(
-                f,
-                "{op}: matrix is not positive definite (pivot {pivot} is {value:e})"
-            ),
+            Error::NotPositiveDefinite { op, pivot, value } => {
+                write!(f, "{op}: matrix is not positive definite (pivot {pivot} is {value:e})")
+            }
             Error::Numerical { op, msg } => write!(f, "{op}: numerical trouble: {msg}"),
             Error::DeviceMismatch { op, lhs, rhs } => {
                 write!(f, "{op}: operands on different devices ({lhs} and {rhs})")

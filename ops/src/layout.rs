@@ -115,7 +115,11 @@ impl Layout {
         if axis >= self.rank() {
             return Err(Error::index(
                 op,
-                format!("axis {axis} for a tensor of rank {} (shape {})", self.rank(), fmt_shape(&self.shape)),
+                format!(
+                    "axis {axis} for a tensor of rank {} (shape {})",
+                    self.rank(),
+                    fmt_shape(&self.shape)
+                ),
             ));
         }
         Ok(())
@@ -134,10 +138,16 @@ impl Layout {
     /// Reorders the axes: output axis `i` is input axis `perm[i]` (a view).
     pub fn permute(&self, perm: &[usize]) -> Result<Self> {
         let mut seen: Dims = smallvec::smallvec![0; self.rank()];
-        if perm.len() != self.rank() || perm.iter().any(|&p| p >= self.rank() || std::mem::replace(&mut seen[p], 1) == 1) {
+        if perm.len() != self.rank()
+            || perm.iter().any(|&p| p >= self.rank() || std::mem::replace(&mut seen[p], 1) == 1)
+        {
             return Err(Error::shape(
                 "permute",
-                format!("{perm:?} is not a permutation of the {} axes of {}", self.rank(), fmt_shape(&self.shape)),
+                format!(
+                    "{perm:?} is not a permutation of the {} axes of {}",
+                    self.rank(),
+                    fmt_shape(&self.shape)
+                ),
             ));
         }
         Ok(Layout {
@@ -153,7 +163,12 @@ impl Layout {
         if start + len > self.shape[axis] {
             return Err(Error::index(
                 "narrow",
-                format!("range {start}..{} on axis {axis} of length {} (shape {})", start + len, self.shape[axis], fmt_shape(&self.shape)),
+                format!(
+                    "range {start}..{} on axis {axis} of length {} (shape {})",
+                    start + len,
+                    self.shape[axis],
+                    fmt_shape(&self.shape)
+                ),
             ));
         }
         let mut l = self.clone();
@@ -169,7 +184,12 @@ impl Layout {
         if n != self.numel() {
             return Err(Error::shape(
                 "reshape",
-                format!("cannot reshape {} ({} elements) into {} ({n} elements)", fmt_shape(&self.shape), self.numel(), fmt_shape(shape)),
+                format!(
+                    "cannot reshape {} ({} elements) into {} ({n} elements)",
+                    fmt_shape(&self.shape),
+                    self.numel(),
+                    fmt_shape(shape)
+                ),
             ));
         }
         if !self.is_contiguous() {
@@ -195,7 +215,11 @@ impl Layout {
             } else if d != 1 {
                 return Err(Error::shape(
                     "broadcast_to",
-                    format!("cannot broadcast {} to {} (dim {i}: {d} vs {target})", fmt_shape(&self.shape), fmt_shape(shape)),
+                    format!(
+                        "cannot broadcast {} to {} (dim {i}: {d} vs {target})",
+                        fmt_shape(&self.shape),
+                        fmt_shape(shape)
+                    ),
                 ));
             }
         }

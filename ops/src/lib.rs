@@ -5,16 +5,16 @@
 //! It knows nothing of autograd.
 //!
 //! Modules:
-//! - [`element`]: `f32`/`f64` ([`Element`]) and the index type [`Idx`];
-//! - [`layout`]: shapes, strides, views without copies, broadcasting;
-//! - [`error`]: [`Error`] and [`Result`];
-//! - [`device`]: [`Device`];
-//! - [`rng`]: Philox 4x32-10, the same numbers on every backend;
-//! - [`backend`]: the [`Backend`] trait and its op enums;
-//! - [`cpu`]: [`CpuBackend`] (rayon for big work, plain loops for tiny work, `gemm` for GEMM).
+//! - [`element`] — `f32`/`f64` ([`Element`]) and the index type [`Idx`];
+//! - [`layout`] — shapes, strides, views without copies, broadcasting;
+//! - [`error`] — [`Error`] and [`Result`];
+//! - [`device`] — [`Device`];
+//! - [`rng`] — Philox 4x32-10, the same numbers on every backend;
+//! - [`backend`] — the [`Backend`] trait and its op enums;
+//! - [`cpu`] — [`CpuBackend`] (rayon for big work, plain loops for tiny work, `gemm` for GEMM).
 
 pub mod backend;
-// pub mod cpu;
+pub mod cpu;
 pub mod device;
 pub mod element;
 pub mod error;
@@ -22,7 +22,7 @@ pub mod layout;
 pub mod rng;
 
 pub use backend::{Backend, BinaryOp, CmpOp, ReduceOp, UnaryOp};
-// pub use cpu::CpuBackend;
+pub use cpu::CpuBackend;
 pub use device::Device;
 pub use element::{DType, Element, Idx};
 pub use error::{Error, Result};

@@ -1,0 +1,56 @@
+//! Optimisers: [`Sgd`] (momentum, weight decay), [`Adam`] and AdamW ([`Adam::decoupled`]).
+//!
+//! Updates are in place: each parameter's buffer is rewritten in one fused pass when no other
+//! tensor shares it (the usual case once `backward` has dropped the tape).
+
+mod adam;
+mod sgd;
+
+pub use adam::Adam;
+pub use sgd::Sgd;
+
+use crate::backward::Grads;
+use crate::nn::Param;
+use crate::Float;
+use weft_ops::{error::fmt_shape, Error, Result};
+
+/// A gradient-based optimiser over a fixed list of parameters.
+pub trait Optimizer<T: Float> {
+    /// One update from `grads` (parameters without a gradient are left alone).
+    fn step(&mut self, grads: &Grads<T>) -> Result<()>;
+    /// The current learning rate.
+    fn learning_rate(&self) -> f64;
+    /// Sets the learning rate (for schedules).
+    fn set_learning_rate(&mut self, lr: f64);
+}
+
+/// Runs `update(param_slice, grad_slice, state_index)` for every parameter with a gradient,
+/// after checking the gradient's shape.
+pub(crate) fn for_each_update<T: Float>(
+    params: &[Param<T>],
+    grads: &Grads<T>,
+    mut update: impl FnMut(usize, &mut [T], &[T]),
+) -> Result<()> {
+    for (i, p) in params.iter().enumerate() {
+        let Some(g) = grads.get_id(p.id()) else { continue };
+        if g.shape() != p.shape().as_slice() {
+            return Err(Error::shape(
+                "optimizer step",
+                format!(
+                    "gradient {} for a parameter of shape {}",
+                    fmt_shape(g.shape()),
+                    fmt_shape(&p.shape())
+                ),
+            ));
+        }
+        g.with_host_data(|gs| p.update_host(|ps| update(i, ps, gs)))??;
+    }
+    Ok(())
+}
+
+pub(crate) fn check_lr(op: &'static str, lr: f64) -> Result<()> {
+    if !(lr > 0.0 && lr.is_finite()) {
+        return Err(Error::invalid(op, format!("learning rate {lr} must be positive and finite")));
+    }
+    Ok(())
+}

@@ -1,0 +1,175 @@
+//! The CPU backend: rayon over rows or blocks for big work, plain loops (no threads, no
+//! extra allocations) for tiny work, and the `gemm` crate for matrix products.
+//!
+//! Buffers are plain `Vec`s.
+
+mod elementwise;
+mod index;
+mod linalg;
+mod matmul;
+pub mod parallel;
+mod random;
+mod reduce;
+pub mod strided;
+
+pub use elementwise::{gelu, sigmoid, softplus};
+
+use crate::backend::{Backend, BinaryOp, CmpOp, ReduceOp, UnaryOp};
+use crate::device::Device;
+use crate::element::{Element, Idx};
+use crate::error::{Error, Result};
+use crate::layout::Layout;
+use crate::rng::PhiloxState;
+
+/// The CPU backend. A zero-sized value: construct it freely.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CpuBackend;
+
+fn check_indices(op: &'static str, idx: &[Idx], bound: usize) -> Result<()> {
+    match idx.iter().position(|&i| i as usize >= bound) {
+        Some(p) => Err(Error::index(
+            op,
+            format!("index {} at position {p} is out of range for length {bound}", idx[p]),
+        )),
+        None => Ok(()),
+    }
+}
+
+impl Backend for CpuBackend {
+    type Buf<T: Element> = Vec<T>;
+    type IdxBuf = Vec<Idx>;
+
+    fn device(&self) -> Device {
+        Device::Cpu
+    }
+
+    fn zeros<T: Element>(&self, n: usize) -> Result<Vec<T>> {
+        Ok(vec![T::zero(); n])
+    }
+    fn fill<T: Element>(&self, n: usize, value: T) -> Result<Vec<T>> {
+        Ok(vec![value; n])
+    }
+    fn from_slice<T: Element>(&self, data: &[T]) -> Result<Vec<T>> {
+        Ok(data.to_vec())
+    }
+    fn to_vec<T: Element>(&self, x: &Vec<T>, l: &Layout) -> Result<Vec<T>> {
+        Ok(strided::gather(x, l))
+    }
+    fn copy_contiguous<T: Element>(&self, x: &Vec<T>, l: &Layout) -> Result<Vec<T>> {
+        Ok(strided::gather(x, l))
+    }
+    fn idx_from_slice(&self, data: &[Idx]) -> Result<Vec<Idx>> {
+        Ok(data.to_vec())
+    }
+    fn idx_to_vec(&self, x: &Vec<Idx>) -> Result<Vec<Idx>> {
+        Ok(x.clone())
+    }
+
+    fn unary<T: Element>(&self, op: UnaryOp, x: &Vec<T>, l: &Layout) -> Result<Vec<T>> {
+        Ok(elementwise::unary(op, x, l))
+    }
+    fn binary<T: Element>(
+        &self,
+        op: BinaryOp,
+        a: &Vec<T>,
+        la: &Layout,
+        b: &Vec<T>,
+        lb: &Layout,
+    ) -> Result<Vec<T>> {
+        Ok(elementwise::binary(op, a, la, b, lb))
+    }
+    fn compare<T: Element>(
+        &self,
+        op: CmpOp,
+        a: &Vec<T>,
+        la: &Layout,
+        b: &Vec<T>,
+        lb: &Layout,
+    ) -> Result<Vec<T>> {
+        Ok(elementwise::compare(op, a, la, b, lb))
+    }
+    fn select<T: Element>(
+        &self,
+        c: &Vec<T>,
+        lc: &Layout,
+        a: &Vec<T>,
+        la: &Layout,
+        b: &Vec<T>,
+        lb: &Layout,
+    ) -> Result<Vec<T>> {
+        Ok(elementwise::select(c, lc, a, la, b, lb))
+    }
+    fn affine<T: Element>(&self, x: &Vec<T>, l: &Layout, mul: T, add: T) -> Result<Vec<T>> {
+        Ok(elementwise::affine(x, l, mul, add))
+    }
+
+    fn reduce<T: Element>(&self, op: ReduceOp, x: &Vec<T>, l: &Layout, axis: usize) -> Result<Vec<T>> {
+        Ok(reduce::reduce(op, x, l, axis))
+    }
+    fn argmax<T: Element>(&self, x: &Vec<T>, l: &Layout, axis: usize) -> Result<Vec<Idx>> {
+        Ok(reduce::argmax(x, l, axis))
+    }
+    fn softmax<T: Element>(&self, x: &Vec<T>, l: &Layout, axis: usize, log: bool) -> Result<Vec<T>> {
+        Ok(reduce::softmax(x, l, axis, log))
+    }
+
+    fn matmul<T: Element>(&self, a: &Vec<T>, la: &Layout, b: &Vec<T>, lb: &Layout) -> Result<Vec<T>> {
+        Ok(matmul::matmul(a, la, b, lb))
+    }
+    fn cholesky<T: Element>(&self, a: &Vec<T>, la: &Layout) -> Result<Vec<T>> {
+        linalg::cholesky(a, la)
+    }
+    fn triangular_solve<T: Element>(
+        &self,
+        a: &Vec<T>,
+        la: &Layout,
+        b: &Vec<T>,
+        lb: &Layout,
+        lower: bool,
+        transpose: bool,
+    ) -> Result<Vec<T>> {
+        linalg::triangular_solve(a, la, b, lb, lower, transpose)
+    }
+
+    fn index_select<T: Element>(
+        &self,
+        x: &Vec<T>,
+        l: &Layout,
+        axis: usize,
+        idx: &Vec<Idx>,
+        _n: usize,
+    ) -> Result<Vec<T>> {
+        check_indices("index_select", idx, l.shape()[axis])?;
+        Ok(index::index_select(x, l, axis, idx))
+    }
+    fn index_add<T: Element>(
+        &self,
+        dst: &Vec<T>,
+        dst_shape: &[usize],
+        axis: usize,
+        idx: &Vec<Idx>,
+        _n: usize,
+        src: &Vec<T>,
+        ls: &Layout,
+    ) -> Result<Vec<T>> {
+        check_indices("index_add", idx, dst_shape[axis])?;
+        Ok(index::index_add(dst, dst_shape, axis, idx, src, ls))
+    }
+    fn concat<T: Element>(&self, parts: &[(&Vec<T>, &Layout)], axis: usize) -> Result<Vec<T>> {
+        if parts.is_empty() {
+            return Err(Error::invalid("concat", "no tensors to concatenate"));
+        }
+        let parts: Vec<(&[T], &Layout)> = parts.iter().map(|(b, l)| (b.as_slice(), *l)).collect();
+        Ok(index::concat(&parts, axis))
+    }
+
+    fn uniform<T: Element>(&self, n: usize, st: PhiloxState, lo: T, hi: T) -> Result<Vec<T>> {
+        Ok(random::uniform(n, st, lo, hi))
+    }
+    fn normal<T: Element>(&self, n: usize, st: PhiloxState, mean: T, std: T) -> Result<Vec<T>> {
+        Ok(random::normal(n, st, mean, std))
+    }
+    fn dropout_mask<T: Element>(&self, n: usize, st: PhiloxState, keep: f64) -> Result<Vec<T>> {
+        Ok(random::dropout_mask(n, st, keep))
+    }
+}
