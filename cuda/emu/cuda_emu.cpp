@@ -2,8 +2,8 @@
 //
 // A launch runs its blocks one after another on the calling OS thread. Each CUDA thread of a
 // block is a fiber (its own stack, switched by a few instructions of assembly on x86-64, by
-// ucontext elsewhere). The scheduler passes over the block's fibers in thread order (reverse
-// order when WEFT_EMU_ORDER=reverse) and runs each until it blocks on a barrier or exits. When
+// ucontext elsewhere). The scheduler passes over the block's fibers in thread order (or in
+// reverse order, as the launch asks) and runs each until it blocks on a barrier or exits. When
 // no fiber can run, it releases a warp whose live lanes all wait at a warp barrier, or the
 // block when every thread waits at __syncthreads(); anything else is a divergent barrier or a
 // deadlock, and the launch fails with a message naming it.
@@ -50,6 +50,7 @@ struct Block {
     unsigned char* smem = nullptr;
     Trampoline tramp = nullptr;
     void** args = nullptr;
+    bool reverse = false;  // run the fibers in descending thread order
     bool failed = false;
     std::string err;
 };
@@ -66,14 +67,6 @@ static std::unordered_map<std::string, Trampoline>& registry() {
 }
 
 Registrar::Registrar(const char* name, Trampoline t) { registry()[name] = t; }
-
-static bool reverse_order() {
-    static const bool rev = [] {
-        const char* e = std::getenv("WEFT_EMU_ORDER");
-        return e != nullptr && std::string(e) == "reverse";
-    }();
-    return rev;
-}
 
 #if defined(__x86_64__)
 extern "C" void weft_emu_switch(void** save_sp, void* new_sp);
@@ -266,7 +259,7 @@ static bool release(Block* b) {
 static void run_block(Block* b) {
     std::vector<Fiber>& fs = *b->fibers;
     for (unsigned i = 0; i < b->n; ++i) init_fiber(b, &fs[i]);
-    const bool rev = reverse_order();
+    const bool rev = b->reverse;
     for (;;) {
         for (unsigned k = 0; k < b->n && !b->failed; ++k) {
             Fiber* f = &fs[rev ? b->n - 1 - k : k];
@@ -299,11 +292,24 @@ static void write_err(char* err, size_t len, const std::string& msg) {
     err[n] = 0;
 }
 
-/// Launches kernel `name` on the emulated device. Returns 0 on success, 1 for an unknown
-/// kernel, 2 for an invalid launch configuration, 3 when the kernel faulted; `err` then holds
-/// a message.
+/// Number of registered kernels (for coverage checks).
+extern "C" size_t weft_emu_kernel_count() { return registry().size(); }
+
+/// Name of registered kernel `i` (in an unspecified but fixed order), or null.
+extern "C" const char* weft_emu_kernel_name(size_t i) {
+    static thread_local std::vector<std::string> names;
+    if (names.size() != registry().size()) {
+        names.clear();
+        for (auto& kv : registry()) names.push_back(kv.first);
+    }
+    return i < names.size() ? names[i].c_str() : nullptr;
+}
+
+/// Launches kernel `name` on the emulated device, running each block's threads in ascending
+/// order, or descending when `reverse`. Returns 0 on success, 1 for an unknown kernel, 2 for
+/// an invalid launch configuration, 3 when the kernel faulted; `err` then holds a message.
 extern "C" int weft_emu_launch(const char* name, const unsigned* grid, const unsigned* block,
-                               unsigned shared_bytes, void** args, char* err, size_t err_len) {
+                               unsigned shared_bytes, void** args, int reverse, char* err, size_t err_len) {
     auto it = registry().find(name);
     if (it == registry().end()) {
         write_err(err, err_len, std::string("no kernel named ") + name);
@@ -347,6 +353,7 @@ extern "C" int weft_emu_launch(const char* name, const unsigned* grid, const uns
     b.smem = smem.data();
     b.tramp = it->second;
     b.args = args;
+    b.reverse = reverse != 0;
     Block* saved = tls_block;
     tls_block = &b;
     for (unsigned z = 0; z < grid[2] && !b.failed; ++z)

@@ -64,7 +64,8 @@ __device__ __forceinline__ double weft_inf<double>() {
     for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < (i64)(n); \
          i += (i64)gridDim.x * blockDim.x)
 
-/// Reduction operators: `op(a, b)` and the identity.
+/// Reduction operators: `op(a, b)` and the identity. Max and min propagate NaN (in any
+/// combination order), as the CPU backend.
 template <class T>
 struct SumOp {
     __device__ __forceinline__ T operator()(T a, T b) const { return a + b; }
@@ -72,12 +73,12 @@ struct SumOp {
 };
 template <class T>
 struct MaxOp {
-    __device__ __forceinline__ T operator()(T a, T b) const { return b > a ? b : a; }
+    __device__ __forceinline__ T operator()(T a, T b) const { return (b > a || b != b) ? b : a; }
     __device__ __forceinline__ static T identity() { return -weft_inf<T>(); }
 };
 template <class T>
 struct MinOp {
-    __device__ __forceinline__ T operator()(T a, T b) const { return b < a ? b : a; }
+    __device__ __forceinline__ T operator()(T a, T b) const { return (b < a || b != b) ? b : a; }
     __device__ __forceinline__ static T identity() { return weft_inf<T>(); }
 };
 

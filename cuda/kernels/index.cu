@@ -39,6 +39,15 @@ __device__ __forceinline__ void concat_part_impl(const T* __restrict__ x, const 
     }
 }
 
+/// `*bad` ends as the smallest position p with idx[p] >= bound (left at u32 max by the host
+/// when every index is in range).
+extern "C" __global__ void check_indices(const u32* __restrict__ idx, i64 n, i64 bound, u32* bad) {
+    GRID_STRIDE_LOOP(p, n) {
+        if ((i64)idx[p] >= bound) atomicMin(bad, (u32)p);
+    }
+}
+WEFT_REGISTER(check_indices)
+
 #define INDEX_INST(S, T)                                                                                     \
     extern "C" __global__ void index_select_##S(const T* x, Strided lx, const u32* idx, T* out, i64 outer,     \
                                                 i64 len, i64 inner, i64 n_idx) {                             \

@@ -7,7 +7,7 @@
 #include "math.cuh"
 
 /// In-place lower Cholesky of the contiguous n x n matrix `a` (one block, right-looking).
-/// On a non-positive (or NaN) pivot, writes its index to `*bad_pivot` and its value to
+/// On a non-positive or non-finite pivot, writes its index to `*bad_pivot` and its value to
 /// `*bad_value` and stops; `*bad_pivot` is left as set by the host (u32 max) on success.
 /// The strict upper triangle is zeroed.
 template <class T>
@@ -16,7 +16,7 @@ __device__ __forceinline__ void cholesky_impl(T* a, i64 n, u32* bad_pivot, T* ba
     for (i64 k = 0; k < n; ++k) {
         if (threadIdx.x == 0) {
             T d = a[k * n + k];
-            failed = !(d > T(0));
+            failed = !(d > T(0)) || !wfinite(d);
             if (failed) {
                 *bad_pivot = (u32)k;
                 *bad_value = d;
@@ -61,6 +61,17 @@ __device__ __forceinline__ void trsm_impl(const T* __restrict__ a, i64 n, T* x, 
     }
 }
 
+/// Finds the first singular diagonal entry (zero or not finite) of the n x n matrix `a`, in the
+/// order a solve visits them (ascending when `forward`, else descending): `*bad` ends as the
+/// smallest visit rank of a singular entry (left at u32 max by the host when there is none).
+template <class T>
+__device__ __forceinline__ void diag_check_impl(const T* __restrict__ a, i64 n, u32* bad, int forward) {
+    GRID_STRIDE_LOOP(i, n) {
+        T d = a[i * n + i];
+        if (d == T(0) || !wfinite(d)) atomicMin(bad, (u32)(forward ? i : n - 1 - i));
+    }
+}
+
 #define LINALG_INST(S, T)                                                                               \
     extern "C" __global__ void cholesky_##S(T* a, i64 n, u32* bad_pivot, T* bad_value) {                \
         cholesky_impl<T>(a, n, bad_pivot, bad_value);                                                   \
@@ -69,6 +80,10 @@ __device__ __forceinline__ void trsm_impl(const T* __restrict__ a, i64 n, T* x, 
     extern "C" __global__ void trsm_##S(const T* a, i64 n, T* x, i64 k, int lower, int trans) {          \
         trsm_impl<T>(a, n, x, k, lower, trans);                                                         \
     }                                                                                                   \
-    WEFT_REGISTER(trsm_##S)
+    WEFT_REGISTER(trsm_##S)                                                                             \
+    extern "C" __global__ void diag_check_##S(const T* a, i64 n, u32* bad, int forward) {               \
+        diag_check_impl<T>(a, n, bad, forward);                                                         \
+    }                                                                                                   \
+    WEFT_REGISTER(diag_check_##S)
 LINALG_INST(f32, float)
 LINALG_INST(f64, double)

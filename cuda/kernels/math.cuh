@@ -21,13 +21,18 @@ WEFT_MATH1(wcos, cosf, cos)
 __device__ __forceinline__ float wpow(float x, float y) { return powf(x, y); }
 __device__ __forceinline__ double wpow(double x, double y) { return pow(x, y); }
 
-/// Larger of two values; a NaN operand is ignored (as Rust's `f32::max`).
+/// Larger of two values, NaN-propagating (as torch.maximum and the CPU backend).
 template <class T>
 __device__ __forceinline__ T wmax(T a, T b) {
-    return a != a ? b : (b != b ? a : (a > b ? a : b));
+    return (a != a || a > b) ? a : b;
 }
-/// Smaller of two values; a NaN operand is ignored (as Rust's `f32::min`).
+/// Smaller of two values, NaN-propagating (as torch.minimum and the CPU backend).
 template <class T>
 __device__ __forceinline__ T wmin(T a, T b) {
-    return a != a ? b : (b != b ? a : (a < b ? a : b));
+    return (a != a || a < b) ? a : b;
+}
+/// True for a finite value (not NaN, not infinite).
+template <class T>
+__device__ __forceinline__ bool wfinite(T x) {
+    return x - x == T(0);
 }

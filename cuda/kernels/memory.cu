@@ -23,4 +23,3 @@ __device__ __forceinline__ void copy_strided_impl(const T* __restrict__ x, Strid
 
 MEMORY_INST(f32, float)
 MEMORY_INST(f64, double)
-MEMORY_INST(u32, unsigned int)

@@ -39,8 +39,8 @@ __device__ __forceinline__ Philox4 philox_block(u32 k0, u32 k1, unsigned long lo
     return philox4x32_10((u32)c, (u32)(c >> 32), (u32)stream, (u32)(stream >> 32), k0, k1);
 }
 
-/// Uniform in (0, 1): 24 bits for float, 32 bits for double (as weft_ops::rng::unit_f32/f64).
-__device__ __forceinline__ float unit_of(u32 x, float) { return ((float)(x >> 8) + 0.5f) * (1.0f / 16777216.0f); }
+/// Uniform in (0, 1): 23 bits for float, 32 bits for double (as weft_ops::rng::unit_f32/f64).
+__device__ __forceinline__ float unit_of(u32 x, float) { return ((float)(x >> 9) + 0.5f) * (1.0f / 8388608.0f); }
 __device__ __forceinline__ double unit_of(u32 x, double) { return ((double)x + 0.5) * (1.0 / 4294967296.0); }
 __device__ __forceinline__ double unit_f64(u32 x) { return ((double)x + 0.5) * (1.0 / 4294967296.0); }
 
@@ -73,11 +73,11 @@ __device__ __forceinline__ void normal_impl(T* out, i64 n, u32 k0, u32 k1, unsig
 
 template <class T>
 __device__ __forceinline__ void dropout_impl(T* out, i64 n, u32 k0, u32 k1, unsigned long long stream,
-                                             unsigned long long offset, T keep) {
-    const T scale = T(1) / keep;
+                                             unsigned long long offset, double keep) {
+    const T scale = T(1.0 / keep);
     GRID_STRIDE_LOOP(b, (n + 3) / 4) {
         Philox4 w = philox_block(k0, k1, stream, offset, (unsigned long long)b);
-        for (int q = 0; q < 4 && 4 * b + q < n; ++q) out[4 * b + q] = unit_of(w.v[q], T(0)) < keep ? scale : T(0);
+        for (int q = 0; q < 4 && 4 * b + q < n; ++q) out[4 * b + q] = (double)unit_of(w.v[q], T(0)) < keep ? scale : T(0);
     }
 }
 
@@ -93,7 +93,7 @@ __device__ __forceinline__ void dropout_impl(T* out, i64 n, u32 k0, u32 k1, unsi
     }                                                                                                    \
     WEFT_REGISTER(normal_##S)                                                                            \
     extern "C" __global__ void dropout_##S(T* out, i64 n, u32 k0, u32 k1, unsigned long long stream,       \
-                                           unsigned long long offset, T keep) {                            \
+                                           unsigned long long offset, double keep) {                       \
         dropout_impl<T>(out, n, k0, k1, stream, offset, keep);                                           \
     }                                                                                                    \
     WEFT_REGISTER(dropout_##S)

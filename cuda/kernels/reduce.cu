@@ -16,16 +16,18 @@ __device__ __forceinline__ T row_fold(const T* __restrict__ x, const Strided& lx
     return acc;
 }
 
-/// log(sum(exp(row))) of row `r`, stable; every thread of the block gets it.
+/// Max of row `r` and the sum of exp(x - max) over the row (max replaced by 0 when it is not
+/// finite, as the CPU backend); every thread of the block gets both.
 template <class T>
-__device__ __forceinline__ T row_logsumexp(const T* __restrict__ x, const Strided& lx, i64 r, i64 len, T* smem, T* m_out) {
+__device__ __forceinline__ void row_max_sumexp(const T* __restrict__ x, const Strided& lx, i64 r, i64 len, T* smem,
+                                               T* max_out, T* shift_out, T* sum_out) {
     T m = block_allreduce(row_fold(x, lx, r, len, MaxOp<T>()), smem, MaxOp<T>());
-    *m_out = m;
-    if (m == -weft_inf<T>() || m == weft_inf<T>()) return m;
+    T shift = wfinite(m) ? m : T(0);
     T s = T(0);
-    for (i64 j = threadIdx.x; j < len; j += blockDim.x) s += wexp(x[strided_offset(lx, r * len + j)] - m);
-    s = block_allreduce(s, smem, SumOp<T>());
-    return m + wlog(s);
+    for (i64 j = threadIdx.x; j < len; j += blockDim.x) s += wexp(x[strided_offset(lx, r * len + j)] - shift);
+    *max_out = m;
+    *shift_out = shift;
+    *sum_out = block_allreduce(s, smem, SumOp<T>());
 }
 
 /// kind: 0 sum, 1 mean, 2 max, 3 min, 4 logsumexp.
@@ -42,14 +44,27 @@ __device__ __forceinline__ void reduce_impl(const T* __restrict__ x, Strided lx,
         } else if (KIND == 3) {
             v = block_allreduce(row_fold(x, lx, r, len, MinOp<T>()), smem, MinOp<T>());
         } else {
-            T m;
-            v = row_logsumexp(x, lx, r, len, smem, &m);
+            T m, shift, sum;
+            row_max_sumexp(x, lx, r, len, smem, &m, &shift, &sum);
+            v = wfinite(m) ? m + wlog(sum) : m;  // all -inf, some +inf, or NaN: the max
         }
         if (threadIdx.x == 0) out[r] = v;
     }
 }
 
-/// Index of the first maximum of each row (0 for an empty row).
+/// Does candidate (v, i) beat (best, bi)? NaN counts as maximal; ties keep the smaller index;
+/// index 0xffffffff marks "no candidate".
+template <class T>
+__device__ __forceinline__ bool argmax_better(T v, u32 i, T best, u32 bi) {
+    if (i == 0xffffffffu) return false;
+    if (bi == 0xffffffffu) return true;
+    const bool vn = v != v, bn = best != best;
+    if (vn != bn) return vn;
+    if (vn || v == best) return i < bi;
+    return v > best;
+}
+
+/// Index of the first maximum of each row, NaN counting as maximal (0 for an empty row).
 template <class T>
 __device__ __forceinline__ void argmax_impl(const T* __restrict__ x, Strided lx, u32* __restrict__ out, i64 rows, i64 len) {
     WEFT_DYN_SMEM(T, sval);
@@ -60,7 +75,7 @@ __device__ __forceinline__ void argmax_impl(const T* __restrict__ x, Strided lx,
         u32 bi = 0xffffffffu;
         for (i64 j = threadIdx.x; j < len; j += blockDim.x) {
             T v = x[strided_offset(lx, r * len + j)];
-            if (bi == 0xffffffffu || v > best) {
+            if (argmax_better(v, (u32)j, best, bi)) {
                 best = v;
                 bi = (u32)j;
             }
@@ -70,7 +85,7 @@ __device__ __forceinline__ void argmax_impl(const T* __restrict__ x, Strided lx,
             for (int o = 16; o > 0; o >>= 1) {
                 T ov = __shfl_xor_sync(0xffffffffu, best, o);
                 u32 oi = __shfl_xor_sync(0xffffffffu, bi, o);
-                if (oi != 0xffffffffu && (bi == 0xffffffffu || ov > best || (ov == best && oi < bi))) {
+                if (argmax_better(ov, oi, best, bi)) {
                     best = ov;
                     bi = oi;
                 }
@@ -96,11 +111,12 @@ __device__ __forceinline__ void softmax_impl(const T* __restrict__ x, Strided lx
                                              i64 rows, i64 len) {
     WEFT_DYN_SMEM(T, smem);
     for (i64 r = blockIdx.x; r < rows; r += gridDim.x) {
-        T m;
-        T lse = row_logsumexp(x, lx, r, len, smem, &m);
+        T m, shift, sum;
+        row_max_sumexp(x, lx, r, len, smem, &m, &shift, &sum);
+        const T lse = wlog(sum), inv = T(1) / sum;
         for (i64 j = threadIdx.x; j < len; j += blockDim.x) {
             T v = x[strided_offset(lx, r * len + j)];
-            out[strided_offset(lo, r * len + j)] = LOG ? v - lse : wexp(v - lse);
+            out[strided_offset(lo, r * len + j)] = LOG ? v - shift - lse : wexp(v - shift) * inv;
         }
     }
 }

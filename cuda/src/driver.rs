@@ -211,7 +211,11 @@ impl RealDevice {
         let mut pools = 0;
         // SAFETY: valid out-pointer and device handle.
         let r = unsafe {
-            cu::cuDeviceGetAttribute(&mut pools, cu::CUdevice_attribute::CU_DEVICE_ATTRIBUTE_MEMORY_POOLS_SUPPORTED, dev.as_raw())
+            cu::cuDeviceGetAttribute(
+                &mut pools,
+                cu::CUdevice_attribute::CU_DEVICE_ATTRIBUTE_MEMORY_POOLS_SUPPORTED,
+                dev.as_raw(),
+            )
         };
         let async_alloc = r == cu::CUresult::CUDA_SUCCESS && pools != 0;
         let ctx = check_cust("cuda init", Context::new(dev), "cuDevicePrimaryCtxRetain")?;
@@ -219,7 +223,11 @@ impl RealDevice {
         let stream = check_cust("cuda init", Stream::new(StreamFlags::NON_BLOCKING, None), "cuStreamCreate")?;
         let mut modules = Vec::with_capacity(ptx::PTX_MODULES.len());
         for (module, text) in ptx::PTX_MODULES {
-            modules.push(check_cust("cuda init", Module::from_ptx(text, &[]), &format!("loading PTX module {module}"))?);
+            modules.push(check_cust(
+                "cuda init",
+                Module::from_ptx(text, &[]),
+                &format!("loading PTX module {module}"),
+            )?);
         }
         let mut handle: cublas_sys::cublasHandle_t = std::ptr::null_mut();
         // SAFETY: `handle` is a valid out-pointer; the context is current.
@@ -271,7 +279,10 @@ impl RealDevice {
                 return Ok(raw);
             }
         }
-        Err(Error::Cuda { op: "launch", msg: format!("CUDA_ERROR_NOT_FOUND: no kernel named {name} in the PTX modules") })
+        Err(Error::Cuda {
+            op: "launch",
+            msg: format!("CUDA_ERROR_NOT_FOUND: no kernel named {name} in the PTX modules"),
+        })
     }
 
     /// Runs `f` with a pinned staging buffer of at least `bytes` bytes.
@@ -288,7 +299,11 @@ impl RealDevice {
             let cap = bytes.next_power_of_two().max(1 << 20);
             let mut ptr = std::ptr::null_mut();
             // SAFETY: valid out-pointer; the context is current.
-            check("pinned alloc", unsafe { cu::cuMemAllocHost_v2(&mut ptr, cap) }, &format!("{cap} bytes of pinned memory"))?;
+            check(
+                "pinned alloc",
+                unsafe { cu::cuMemAllocHost_v2(&mut ptr, cap) },
+                &format!("{cap} bytes of pinned memory"),
+            )?;
             p.ptr = ptr;
             p.cap = cap;
         }
@@ -381,7 +396,11 @@ impl DeviceApi for RealDevice {
             // device range of that size; the stream is synchronised before the buffer is reused.
             unsafe {
                 std::ptr::copy_nonoverlapping(src.as_ptr(), pinned as *mut u8, src.len());
-                check("copy to device", cu::cuMemcpyHtoDAsync_v2(dst, pinned, src.len(), self.raw_stream()), "cuMemcpyHtoDAsync")?;
+                check(
+                    "copy to device",
+                    cu::cuMemcpyHtoDAsync_v2(dst, pinned, src.len(), self.raw_stream()),
+                    "cuMemcpyHtoDAsync",
+                )?;
                 check("copy to device", cu::cuStreamSynchronize(self.raw_stream()), "cuStreamSynchronize")
             }
         })
@@ -392,7 +411,11 @@ impl DeviceApi for RealDevice {
         self.with_pinned(dst.len(), |pinned| {
             // SAFETY: as in copy_htod, in the other direction.
             unsafe {
-                check("copy to host", cu::cuMemcpyDtoHAsync_v2(pinned, src, dst.len(), self.raw_stream()), "cuMemcpyDtoHAsync")?;
+                check(
+                    "copy to host",
+                    cu::cuMemcpyDtoHAsync_v2(pinned, src, dst.len(), self.raw_stream()),
+                    "cuMemcpyDtoHAsync",
+                )?;
                 check("copy to host", cu::cuStreamSynchronize(self.raw_stream()), "cuStreamSynchronize")?;
                 std::ptr::copy_nonoverlapping(pinned as *const u8, dst.as_mut_ptr(), dst.len());
             }
@@ -403,7 +426,11 @@ impl DeviceApi for RealDevice {
     unsafe fn copy_dtod(&self, dst: DevicePtr, src: DevicePtr, bytes: usize) -> Result<()> {
         self.make_current("copy on device")?;
         // SAFETY: (caller) both ranges are live device memory.
-        check("copy on device", unsafe { cu::cuMemcpyDtoDAsync_v2(dst, src, bytes, self.raw_stream()) }, "cuMemcpyDtoDAsync")
+        check(
+            "copy on device",
+            unsafe { cu::cuMemcpyDtoDAsync_v2(dst, src, bytes, self.raw_stream()) },
+            "cuMemcpyDtoDAsync",
+        )
     }
 
     unsafe fn launch(&self, kernel: &str, cfg: LaunchConfig, args: &mut [Arg]) -> Result<()> {
@@ -444,13 +471,17 @@ impl DeviceApi for RealDevice {
                     let (one, zero) = (1.0f32, 0.0f32);
                     let (ta, tb) = (sys_op(g.trans_a), sys_op(g.trans_b));
                     let (a, b, cp) = (g.a as *const f32, g.b as *const f32, g.c as *mut f32);
-                    cublas_sys::cublasSgemm_v2(h, ta, tb, g.m, g.n, g.k, &one, a, g.lda, b, g.ldb, &zero, cp, g.ldc) as i32
+                    cublas_sys::cublasSgemm_v2(
+                        h, ta, tb, g.m, g.n, g.k, &one, a, g.lda, b, g.ldb, &zero, cp, g.ldc,
+                    ) as i32
                 }
                 (DType::F64, true) => {
                     let (one, zero) = (1.0f64, 0.0f64);
                     let (ta, tb) = (sys_op(g.trans_a), sys_op(g.trans_b));
                     let (a, b, cp) = (g.a as *const f64, g.b as *const f64, g.c as *mut f64);
-                    cublas_sys::cublasDgemm_v2(h, ta, tb, g.m, g.n, g.k, &one, a, g.lda, b, g.ldb, &zero, cp, g.ldc) as i32
+                    cublas_sys::cublasDgemm_v2(
+                        h, ta, tb, g.m, g.n, g.k, &one, a, g.lda, b, g.ldb, &zero, cp, g.ldc,
+                    ) as i32
                 }
                 (DType::F32, false) => {
                     let (one, zero) = (1.0f32, 0.0f32);

@@ -2,7 +2,7 @@
 //! the host C++ compiler against `emu/cuda_emu.h`, run block by block on the calling thread,
 //! each CUDA thread a fiber (see `emu/cuda_emu.cpp`). GEMM is a reference loop.
 //!
-//! Device memory is host memory with 256-byte red zones on both sides of every allocation.
+//! Device memory is host memory with 4 KiB red zones on both sides of every allocation.
 //! Fresh allocations and red zones are filled with 0xFF bytes (NaN in f32 and f64), so a kernel
 //! reading memory nobody wrote computes NaN; after every launch the red zones of the buffers
 //! the kernel was given are checked, and a write outside them fails the launch with
@@ -10,13 +10,13 @@
 
 use crate::api::{Arg, DeviceApi, DevicePtr, GemmCall, LaunchConfig};
 use std::alloc::{alloc, dealloc, Layout as AllocLayout};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::ffi::{c_char, c_int, c_uint, c_void, CString};
 use std::sync::Mutex;
 use weft_ops::{DType, Error, Result};
 
 /// Bytes of red zone on each side of an allocation.
-const RED: usize = 256;
+const RED: usize = 4096;
 /// The poison byte of fresh memory and red zones.
 const POISON: u8 = 0xFF;
 
@@ -27,18 +27,64 @@ extern "C" {
         block: *const c_uint,
         shared_bytes: c_uint,
         args: *mut *mut c_void,
+        reverse: c_int,
         err: *mut c_char,
         err_len: usize,
     ) -> c_int;
+    fn weft_emu_kernel_count() -> usize;
+    fn weft_emu_kernel_name(i: usize) -> *const c_char;
+}
+
+/// Names of every kernel compiled into the emulated device, sorted.
+pub fn registered_kernels() -> Vec<String> {
+    // SAFETY: both functions only read the registry, which is complete once static
+    // initialisation (before main) is done; a returned name is a NUL-terminated string that
+    // stays alive in the registry's name table.
+    unsafe {
+        let mut v: Vec<String> = (0..weft_emu_kernel_count())
+            .filter_map(|i| {
+                let p = weft_emu_kernel_name(i);
+                (!p.is_null()).then(|| std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned())
+            })
+            .collect();
+        v.sort();
+        v
+    }
+}
+
+/// The order in which the emulated device runs the threads of a block up to each barrier.
+///
+/// A race (a read not separated by a barrier from the write it needs) shows when the reader
+/// runs before the writer: `Forward` exposes threads reading what higher-numbered threads
+/// write, `Reverse` the opposite. CI runs the parity suite under both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schedule {
+    /// Ascending thread order.
+    Forward,
+    /// Descending thread order.
+    Reverse,
+}
+
+impl Schedule {
+    /// `Reverse` when the environment variable `WEFT_EMU_ORDER` is `reverse`, else `Forward`.
+    pub fn from_env() -> Self {
+        match std::env::var("WEFT_EMU_ORDER") {
+            Ok(v) if v == "reverse" => Schedule::Reverse,
+            _ => Schedule::Forward,
+        }
+    }
 }
 
 /// The emulated CUDA device (ordinal 0).
 pub struct EmulatedDevice {
+    schedule: Schedule,
     /// Live allocations: user pointer -> size in bytes.
     live: Mutex<HashMap<u64, usize>>,
     /// Bytes currently allocated and the limit (out-of-memory beyond it).
     used: Mutex<usize>,
     limit: usize,
+    /// Names of the kernels launched so far (for coverage checks).
+    launched: Mutex<BTreeSet<String>>,
 }
 
 impl Default for EmulatedDevice {
@@ -49,14 +95,31 @@ impl Default for EmulatedDevice {
 
 impl EmulatedDevice {
     /// An emulated device with 8 GiB of "device memory" (allocations beyond fail with
-    /// `CUDA_ERROR_OUT_OF_MEMORY`).
+    /// `CUDA_ERROR_OUT_OF_MEMORY`), scheduled as [`Schedule::from_env`] says.
     pub fn new() -> Self {
         Self::with_memory_limit(8 << 30)
     }
 
     /// An emulated device whose allocations fail past `limit` bytes in total.
     pub fn with_memory_limit(limit: usize) -> Self {
-        EmulatedDevice { live: Mutex::new(HashMap::new()), used: Mutex::new(0), limit }
+        EmulatedDevice {
+            schedule: Schedule::from_env(),
+            live: Mutex::new(HashMap::new()),
+            used: Mutex::new(0),
+            limit,
+            launched: Mutex::new(BTreeSet::new()),
+        }
+    }
+
+    /// The same device with threads scheduled in `schedule` order.
+    pub fn with_schedule(mut self, schedule: Schedule) -> Self {
+        self.schedule = schedule;
+        self
+    }
+
+    /// The kernels this device has launched successfully, sorted.
+    pub fn launched_kernels(&self) -> Vec<String> {
+        self.launched.lock().map(|s| s.iter().cloned().collect()).unwrap_or_default()
     }
 
     fn alloc_layout(bytes: usize) -> Option<AllocLayout> {
@@ -165,7 +228,8 @@ impl DeviceApi for EmulatedDevice {
     }
 
     unsafe fn launch(&self, kernel: &str, cfg: LaunchConfig, args: &mut [Arg]) -> Result<()> {
-        let name = CString::new(kernel).map_err(|_| Error::invalid("launch", format!("kernel name {kernel:?}")))?;
+        let name =
+            CString::new(kernel).map_err(|_| Error::invalid("launch", format!("kernel name {kernel:?}")))?;
         let mut params: Vec<*mut c_void> = args.iter_mut().map(Arg::as_param).collect();
         let mut err = vec![0u8; 512];
         // SAFETY: (caller) the parameters match the kernel's signature and describe live
@@ -177,6 +241,7 @@ impl DeviceApi for EmulatedDevice {
                 cfg.block.as_ptr(),
                 cfg.shared_bytes,
                 params.as_mut_ptr(),
+                (self.schedule == Schedule::Reverse) as c_int,
                 err.as_mut_ptr() as *mut c_char,
                 err.len(),
             )
@@ -188,12 +253,18 @@ impl DeviceApi for EmulatedDevice {
                 2 => "CUDA_ERROR_INVALID_VALUE",
                 _ => "CUDA_ERROR_LAUNCH_FAILED",
             };
-            return Err(Error::Cuda { op: "launch", msg: format!("{what}: {}", String::from_utf8_lossy(&err[..end])) });
+            return Err(Error::Cuda {
+                op: "launch",
+                msg: format!("{what}: {}", String::from_utf8_lossy(&err[..end])),
+            });
         }
         for a in args.iter() {
             if let Arg::Ptr(p) = a {
                 self.check_redzones(kernel, *p)?;
             }
+        }
+        if let Ok(mut l) = self.launched.lock() {
+            l.insert(kernel.to_string());
         }
         Ok(())
     }

@@ -52,7 +52,13 @@ impl StridedArg {
                 ),
             ));
         }
-        let mut a = StridedArg { shape: [1; MAX_DIMS], strides: [0; MAX_DIMS], offset: l.offset() as i64, rank: dims.len() as i32, pad: 0 };
+        let mut a = StridedArg {
+            shape: [1; MAX_DIMS],
+            strides: [0; MAX_DIMS],
+            offset: l.offset() as i64,
+            rank: dims.len() as i32,
+            pad: 0,
+        };
         for (i, (d, s)) in dims.into_iter().enumerate() {
             a.shape[i] = d as i64;
             a.strides[i] = s as i64;

@@ -57,7 +57,12 @@ fn compare_kernel(op: CmpOp) -> &'static str {
 }
 
 impl CudaBackend {
-    pub(crate) fn unary_impl<T: Element>(&self, op: UnaryOp, x: &CudaBuf<T>, l: &Layout) -> Result<CudaBuf<T>> {
+    pub(crate) fn unary_impl<T: Element>(
+        &self,
+        op: UnaryOp,
+        x: &CudaBuf<T>,
+        l: &Layout,
+    ) -> Result<CudaBuf<T>> {
         check_view("unary", "x", l, x.len())?;
         let (name, p) = unary_kernel(op);
         let n = l.numel();
@@ -163,7 +168,13 @@ impl CudaBackend {
         Ok(out)
     }
 
-    pub(crate) fn affine_impl<T: Element>(&self, x: &CudaBuf<T>, l: &Layout, mul: T, add: T) -> Result<CudaBuf<T>> {
+    pub(crate) fn affine_impl<T: Element>(
+        &self,
+        x: &CudaBuf<T>,
+        l: &Layout,
+        mul: T,
+        add: T,
+    ) -> Result<CudaBuf<T>> {
         check_view("affine", "x", l, x.len())?;
         let n = l.numel();
         let out = self.alloc::<T>(n)?;

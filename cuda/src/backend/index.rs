@@ -15,7 +15,10 @@ fn check_axis(op: &'static str, shape: &[usize], axis: usize) -> Result<()> {
 
 fn check_idx_len(op: &'static str, idx: &CudaIdxBuf, n_idx: usize) -> Result<()> {
     if n_idx > idx.len() {
-        return Err(Error::index(op, format!("{n_idx} indices requested from an index buffer of {}", idx.len())));
+        return Err(Error::index(
+            op,
+            format!("{n_idx} indices requested from an index buffer of {}", idx.len()),
+        ));
     }
     Ok(())
 }
@@ -26,6 +29,43 @@ fn split(shape: &[usize], axis: usize) -> (usize, usize, usize) {
 }
 
 impl CudaBackend {
+    /// Checks on the device that the first `n_idx` indices are `< bound` (an `Error::Index`
+    /// naming the first offender otherwise), so no kernel reads or writes out of range.
+    pub(crate) fn check_indices(
+        &self,
+        op: &'static str,
+        idx: &CudaIdxBuf,
+        n_idx: usize,
+        bound: usize,
+    ) -> Result<()> {
+        if n_idx == 0 {
+            return Ok(());
+        }
+        let bad = self.idx_upload_impl(&[u32::MAX])?;
+        let mut args = [
+            Arg::Ptr(idx.device_ptr()),
+            Arg::I64(n_idx as i64),
+            Arg::I64(bound as i64),
+            Arg::Ptr(bad.device_ptr()),
+        ];
+        // SAFETY: check_indices(const u32* idx, i64 n, i64 bound, u32* bad) reads idx[0..n]
+        // (n_idx <= idx.len(), checked by the caller) and writes the one element of `bad`.
+        unsafe { self.launch("check_indices", grid_for(n_idx, BLOCK), &mut args)? };
+        let p = self.idx_to_vec_impl(&bad)?[0];
+        if p != u32::MAX {
+            let mut v = [0u32];
+            // SAFETY: p < n_idx <= idx.len().
+            unsafe {
+                self.api.copy_dtoh(crate::buffer::as_bytes_mut(&mut v), idx.device_ptr() + 4 * p as u64)?;
+            }
+            return Err(Error::index(
+                op,
+                format!("index {} at position {p} is out of range for length {bound}", v[0]),
+            ));
+        }
+        Ok(())
+    }
+
     pub(crate) fn index_select_impl<T: Element>(
         &self,
         x: &CudaBuf<T>,
@@ -38,6 +78,7 @@ impl CudaBackend {
         check_view("index_select", "x", l, x.len())?;
         check_idx_len("index_select", idx, n_idx)?;
         let (outer, len, inner) = split(l.shape(), axis);
+        self.check_indices("index_select", idx, n_idx, len)?;
         let n = outer * n_idx * inner;
         let out = self.alloc::<T>(n)?;
         if n > 0 {
@@ -75,7 +116,10 @@ impl CudaBackend {
         check_view("index_add", "src", ls, src.len())?;
         let dst_n: usize = dst_shape.iter().product();
         if dst_n > dst.len() {
-            return Err(Error::shape("index_add", format!("dst shape {dst_shape:?} needs {dst_n} elements, buffer has {}", dst.len())));
+            return Err(Error::shape(
+                "index_add",
+                format!("dst shape {dst_shape:?} needs {dst_n} elements, buffer has {}", dst.len()),
+            ));
         }
         let (outer, dst_len, inner) = split(dst_shape, axis);
         let mut want = dst_shape.to_vec();
@@ -83,6 +127,7 @@ impl CudaBackend {
         if ls.shape() != want.as_slice() {
             return Err(Error::shape("index_add", format!("src shape {:?}, expected {want:?}", ls.shape())));
         }
+        self.check_indices("index_add", idx, n_idx, dst_len)?;
         let out = self.clone_prefix(dst, dst_n)?;
         let n = outer * n_idx * inner;
         if n > 0 {
@@ -104,18 +149,27 @@ impl CudaBackend {
         Ok(out)
     }
 
-    pub(crate) fn concat_impl<T: Element>(&self, parts: &[(&CudaBuf<T>, &Layout)], axis: usize) -> Result<CudaBuf<T>> {
+    pub(crate) fn concat_impl<T: Element>(
+        &self,
+        parts: &[(&CudaBuf<T>, &Layout)],
+        axis: usize,
+    ) -> Result<CudaBuf<T>> {
         let Some((_, first)) = parts.first() else {
             return Err(Error::invalid("concat", "no tensors to concatenate"));
         };
         check_axis("concat", first.shape(), axis)?;
         let mut total = 0;
         for (i, (buf, l)) in parts.iter().enumerate() {
-            let same = l.rank() == first.rank() && (0..l.rank()).all(|d| d == axis || l.shape()[d] == first.shape()[d]);
+            let same = l.rank() == first.rank()
+                && (0..l.rank()).all(|d| d == axis || l.shape()[d] == first.shape()[d]);
             if !same {
                 return Err(Error::shape(
                     "concat",
-                    format!("part {i} has shape {:?}, part 0 has {:?} (axis {axis})", l.shape(), first.shape()),
+                    format!(
+                        "part {i} has shape {:?}, part 0 has {:?} (axis {axis})",
+                        l.shape(),
+                        first.shape()
+                    ),
                 ));
             }
             check_view("concat", "part", l, buf.len())?;

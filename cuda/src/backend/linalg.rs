@@ -1,7 +1,7 @@
 //! Dense linear algebra: (batched) matmul through the device's GEMM (cuBLAS on the real
 //! device), Cholesky and triangular solve through one-block kernels.
 
-use super::{check_view, kernel_name, CudaBackend, MAX_GRID};
+use super::{check_view, grid_for, kernel_name, CudaBackend, BLOCK, MAX_GRID};
 use crate::api::{Arg, GemmCall, LaunchConfig};
 use crate::buffer::CudaBuf;
 use crate::strided::StridedArg;
@@ -62,10 +62,23 @@ impl CudaBackend {
         Ok((Some(c), lc, v, bs))
     }
 
-    pub(crate) fn matmul_impl<T: Element>(&self, a: &CudaBuf<T>, la: &Layout, b: &CudaBuf<T>, lb: &Layout) -> Result<CudaBuf<T>> {
+    pub(crate) fn matmul_impl<T: Element>(
+        &self,
+        a: &CudaBuf<T>,
+        la: &Layout,
+        b: &CudaBuf<T>,
+        lb: &Layout,
+    ) -> Result<CudaBuf<T>> {
         let (ra, rb) = (la.rank(), lb.rank());
-        if ra < 2 || ra != rb || la.shape()[..ra - 2] != lb.shape()[..rb - 2] || la.shape()[ra - 1] != lb.shape()[rb - 2] {
-            return Err(Error::shape("matmul", format!("lhs {:?} and rhs {:?} do not multiply", la.shape(), lb.shape())));
+        if ra < 2
+            || ra != rb
+            || la.shape()[..ra - 2] != lb.shape()[..rb - 2]
+            || la.shape()[ra - 1] != lb.shape()[rb - 2]
+        {
+            return Err(Error::shape(
+                "matmul",
+                format!("lhs {:?} and rhs {:?} do not multiply", la.shape(), lb.shape()),
+            ));
         }
         check_view("matmul", "lhs", la, a.len())?;
         check_view("matmul", "rhs", lb, b.len())?;
@@ -122,16 +135,25 @@ impl CudaBackend {
         if n == 0 {
             return Ok(out);
         }
-        let bad = self.idx_from_slice_impl(&[u32::MAX])?;
+        let bad = self.idx_upload_impl(&[u32::MAX])?;
         let bad_value = self.alloc::<T>(1)?;
-        let mut args = [Arg::Ptr(out.device_ptr()), Arg::I64(n as i64), Arg::Ptr(bad.device_ptr()), Arg::Ptr(bad_value.device_ptr())];
+        let mut args = [
+            Arg::Ptr(out.device_ptr()),
+            Arg::I64(n as i64),
+            Arg::Ptr(bad.device_ptr()),
+            Arg::Ptr(bad_value.device_ptr()),
+        ];
         // SAFETY: cholesky_T(T* a, i64 n, u32* bad_pivot, T* bad_value): `out` is n × n, the
         // other two hold one element each.
         unsafe { self.launch(&kernel_name::<T>("cholesky"), LaunchConfig::linear(1, 256, 0), &mut args)? };
         let pivot = self.idx_to_vec_impl(&bad)?[0];
         if pivot != u32::MAX {
             let value = self.to_vec_impl(&bad_value, &Layout::contiguous(&[1]))?[0];
-            return Err(Error::NotPositiveDefinite { op: "cholesky", pivot: pivot as usize, value: value.f64() });
+            return Err(Error::NotPositiveDefinite {
+                op: "cholesky",
+                pivot: pivot as usize,
+                value: value.f64(),
+            });
         }
         Ok(out)
     }
@@ -145,7 +167,11 @@ impl CudaBackend {
         lower: bool,
         transpose: bool,
     ) -> Result<CudaBuf<T>> {
-        if la.rank() != 2 || la.shape()[0] != la.shape()[1] || lb.rank() != 2 || lb.shape()[0] != la.shape()[0] {
+        if la.rank() != 2
+            || la.shape()[0] != la.shape()[1]
+            || lb.rank() != 2
+            || lb.shape()[0] != la.shape()[0]
+        {
             return Err(Error::shape(
                 "triangular_solve",
                 format!("A {:?} must be square [n, n] and B {:?} must be [n, k]", la.shape(), lb.shape()),
@@ -158,6 +184,28 @@ impl CudaBackend {
         let x = self.copy_contiguous_impl(b, lb)?;
         if n == 0 || k == 0 {
             return Ok(x);
+        }
+        let forward = lower != transpose;
+        let bad = self.idx_upload_impl(&[u32::MAX])?;
+        let mut check = [
+            Arg::Ptr(ac.device_ptr()),
+            Arg::I64(n as i64),
+            Arg::Ptr(bad.device_ptr()),
+            Arg::I32(forward as i32),
+        ];
+        // SAFETY: diag_check_T(const T* a, i64 n, u32* bad, int forward) reads the diagonal of
+        // the n × n `ac` and writes the one element of `bad`.
+        unsafe { self.launch(&kernel_name::<T>("diag_check"), grid_for(n, BLOCK), &mut check)? };
+        let rank = self.idx_to_vec_impl(&bad)?[0] as usize;
+        if rank != u32::MAX as usize {
+            let i = if forward { rank } else { n - 1 - rank };
+            let d = self
+                .to_vec_impl(&ac, &Layout::from_parts([1usize][..].into(), [1usize][..].into(), i * n + i))?
+                [0];
+            return Err(Error::numerical(
+                "triangular_solve",
+                format!("diagonal entry {i} of the triangular matrix is {d} (singular)"),
+            ));
         }
         let mut args = [
             Arg::Ptr(ac.device_ptr()),

@@ -17,7 +17,7 @@ impl CudaBackend {
         Ok(out)
     }
 
-    pub(crate) fn from_slice_impl<T: Element>(&self, data: &[T]) -> Result<CudaBuf<T>> {
+    pub(crate) fn upload_impl<T: Element>(&self, data: &[T]) -> Result<CudaBuf<T>> {
         let out = self.alloc::<T>(data.len())?;
         if !data.is_empty() {
             // SAFETY: `out` holds exactly data.len() elements.
@@ -72,7 +72,7 @@ impl CudaBackend {
         Ok(out)
     }
 
-    pub(crate) fn idx_from_slice_impl(&self, data: &[Idx]) -> Result<CudaIdxBuf> {
+    pub(crate) fn idx_upload_impl(&self, data: &[Idx]) -> Result<CudaIdxBuf> {
         let out = self.alloc_idx(data.len())?;
         if !data.is_empty() {
             // SAFETY: `out` holds exactly data.len() indices.

@@ -78,7 +78,9 @@ impl CudaBackend {
             #[cfg(all(feature = "emulated", not(feature = "cuda")))]
             Device::Cuda(0) => Self::emulated(),
             #[cfg(all(feature = "emulated", not(feature = "cuda")))]
-            Device::Cuda(i) => Err(Error::invalid("cuda", format!("the emulated CUDA device has ordinal 0, not {i}"))),
+            Device::Cuda(i) => {
+                Err(Error::invalid("cuda", format!("the emulated CUDA device has ordinal 0, not {i}")))
+            }
             #[cfg(not(any(feature = "cuda", feature = "emulated")))]
             Device::Cuda(_) => Err(Error::CudaNotCompiled),
         }
@@ -169,7 +171,7 @@ impl Backend for CudaBackend {
         self.fill_impl(n, value)
     }
     fn from_slice<T: Element>(&self, data: &[T]) -> Result<CudaBuf<T>> {
-        self.from_slice_impl(data)
+        self.upload_impl(data)
     }
     fn to_vec<T: Element>(&self, x: &CudaBuf<T>, l: &Layout) -> Result<Vec<T>> {
         self.to_vec_impl(x, l)
@@ -178,7 +180,7 @@ impl Backend for CudaBackend {
         self.copy_contiguous_impl(x, l)
     }
     fn idx_from_slice(&self, data: &[Idx]) -> Result<CudaIdxBuf> {
-        self.idx_from_slice_impl(data)
+        self.idx_upload_impl(data)
     }
     fn idx_to_vec(&self, x: &CudaIdxBuf) -> Result<Vec<Idx>> {
         self.idx_to_vec_impl(x)
@@ -187,10 +189,24 @@ impl Backend for CudaBackend {
     fn unary<T: Element>(&self, op: UnaryOp, x: &CudaBuf<T>, l: &Layout) -> Result<CudaBuf<T>> {
         self.unary_impl(op, x, l)
     }
-    fn binary<T: Element>(&self, op: BinaryOp, a: &CudaBuf<T>, la: &Layout, b: &CudaBuf<T>, lb: &Layout) -> Result<CudaBuf<T>> {
+    fn binary<T: Element>(
+        &self,
+        op: BinaryOp,
+        a: &CudaBuf<T>,
+        la: &Layout,
+        b: &CudaBuf<T>,
+        lb: &Layout,
+    ) -> Result<CudaBuf<T>> {
         self.binary_impl(op, a, la, b, lb)
     }
-    fn compare<T: Element>(&self, op: CmpOp, a: &CudaBuf<T>, la: &Layout, b: &CudaBuf<T>, lb: &Layout) -> Result<CudaBuf<T>> {
+    fn compare<T: Element>(
+        &self,
+        op: CmpOp,
+        a: &CudaBuf<T>,
+        la: &Layout,
+        b: &CudaBuf<T>,
+        lb: &Layout,
+    ) -> Result<CudaBuf<T>> {
         self.compare_impl(op, a, la, b, lb)
     }
     fn select<T: Element>(
@@ -208,7 +224,13 @@ impl Backend for CudaBackend {
         self.affine_impl(x, l, mul, add)
     }
 
-    fn reduce<T: Element>(&self, op: ReduceOp, x: &CudaBuf<T>, l: &Layout, axis: usize) -> Result<CudaBuf<T>> {
+    fn reduce<T: Element>(
+        &self,
+        op: ReduceOp,
+        x: &CudaBuf<T>,
+        l: &Layout,
+        axis: usize,
+    ) -> Result<CudaBuf<T>> {
         self.reduce_impl(op, x, l, axis)
     }
     fn argmax<T: Element>(&self, x: &CudaBuf<T>, l: &Layout, axis: usize) -> Result<CudaIdxBuf> {
@@ -218,7 +240,13 @@ impl Backend for CudaBackend {
         self.softmax_impl(x, l, axis, log)
     }
 
-    fn matmul<T: Element>(&self, a: &CudaBuf<T>, la: &Layout, b: &CudaBuf<T>, lb: &Layout) -> Result<CudaBuf<T>> {
+    fn matmul<T: Element>(
+        &self,
+        a: &CudaBuf<T>,
+        la: &Layout,
+        b: &CudaBuf<T>,
+        lb: &Layout,
+    ) -> Result<CudaBuf<T>> {
         self.matmul_impl(a, la, b, lb)
     }
     fn cholesky<T: Element>(&self, a: &CudaBuf<T>, la: &Layout) -> Result<CudaBuf<T>> {
@@ -236,7 +264,14 @@ impl Backend for CudaBackend {
         self.triangular_solve_impl(a, la, b, lb, lower, transpose)
     }
 
-    fn index_select<T: Element>(&self, x: &CudaBuf<T>, l: &Layout, axis: usize, idx: &CudaIdxBuf, n_idx: usize) -> Result<CudaBuf<T>> {
+    fn index_select<T: Element>(
+        &self,
+        x: &CudaBuf<T>,
+        l: &Layout,
+        axis: usize,
+        idx: &CudaIdxBuf,
+        n_idx: usize,
+    ) -> Result<CudaBuf<T>> {
         self.index_select_impl(x, l, axis, idx, n_idx)
     }
     fn index_add<T: Element>(
@@ -265,6 +300,6 @@ impl Backend for CudaBackend {
         if !(keep > 0.0 && keep <= 1.0) {
             return Err(Error::invalid("dropout_mask", format!("keep probability {keep} is not in (0, 1]")));
         }
-        self.random_impl("dropout", n, st, &[Arg::scalar(T::of(keep))])
+        self.random_impl("dropout", n, st, &[Arg::F64(keep)])
     }
 }

@@ -9,7 +9,13 @@ use weft_ops::{Element, Result};
 
 impl CudaBackend {
     /// Launches `base_T(T* out, i64 n, u32 k0, u32 k1, u64 stream, u64 offset, extra...)`.
-    pub(crate) fn random_impl<T: Element>(&self, base: &str, n: usize, st: PhiloxState, extra: &[Arg]) -> Result<CudaBuf<T>> {
+    pub(crate) fn random_impl<T: Element>(
+        &self,
+        base: &str,
+        n: usize,
+        st: PhiloxState,
+        extra: &[Arg],
+    ) -> Result<CudaBuf<T>> {
         let out = self.alloc::<T>(n)?;
         if n > 0 {
             let mut args = vec![
@@ -22,7 +28,7 @@ impl CudaBackend {
             ];
             args.extend_from_slice(extra);
             // SAFETY: the random kernels write out[0..n]; `out` holds n elements; `extra` are
-            // the scalars of the kernel's tail (lo, hi / mean, std / keep), of type T.
+            // the scalars of the kernel's tail (T lo, T hi / T mean, T std / double keep).
             unsafe { self.launch(&kernel_name::<T>(base), grid_for(n.div_ceil(4), BLOCK), &mut args)? };
         }
         Ok(out)
