@@ -487,6 +487,53 @@ fn random<T: Element>(dev: &CudaBackend) -> Check {
     Ok(())
 }
 
+// ------------------------------------------------------------------------------- threads
+/// The same backend used from several threads at once (the real device must make its context
+/// current in each of them).
+fn threads(dev: &CudaBackend) -> Check {
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4u64)
+            .map(|t| {
+                s.spawn(move || -> Check {
+                    let mut g = Philox::new(100 + t);
+                    for _ in 0..5 {
+                        let a: Vec<f64> = rand_vec(&mut g, 37 * 29, -1.0, 1.0);
+                        let (da, ca) = upload(dev, &a)?;
+                        let (la, lt) = (
+                            Layout::contiguous(&[37, 29]),
+                            Layout::contiguous(&[29, 37]).transpose(0, 1).map_err(|e| e.to_string())?,
+                        );
+                        let dm = ok(
+                            "matmul",
+                            dev.matmul(&da, &la, &da, &la.transpose(0, 1).map_err(|e| e.to_string())?),
+                        )?;
+                        let cm = ok(
+                            "cpu matmul",
+                            CpuBackend.matmul(&ca, &la, &ca, &la.transpose(0, 1).map_err(|e| e.to_string())?),
+                        )?;
+                        compare(
+                            &format!("thread {t} matmul"),
+                            &download(dev, &dm, 37 * 37)?,
+                            &cm,
+                            tol::<f64>(true),
+                        )?;
+                        let ds = ok("reduce", dev.reduce(ReduceOp::Sum, &da, &lt, 0))?;
+                        let cs = ok("cpu reduce", CpuBackend.reduce(ReduceOp::Sum, &ca, &lt, 0))?;
+                        compare(
+                            &format!("thread {t} reduce"),
+                            &download(dev, &ds, 29)?,
+                            &cs,
+                            tol::<f64>(true),
+                        )?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        handles.into_iter().try_for_each(|h| h.join().map_err(|_| "a worker thread panicked".to_string())?)
+    })
+}
+
 // -------------------------------------------------------------------------------- errors
 fn out_of_memory(dev: &CudaBackend) -> Check {
     match dev.zeros::<f32>(1 << 48) {
@@ -502,7 +549,7 @@ macro_rules! both {
 }
 
 fn tests() -> Vec<(&'static str, TestFn)> {
-    let mut v: Vec<(&'static str, TestFn)> = vec![("out_of_memory", out_of_memory)];
+    let mut v: Vec<(&'static str, TestFn)> = vec![("out_of_memory", out_of_memory), ("threads", threads)];
     for pair in [
         both!("memory", memory),
         both!("unary", unary),
@@ -524,7 +571,7 @@ fn tests() -> Vec<(&'static str, TestFn)> {
 fn device() -> std::result::Result<(CudaBackend, Option<std::sync::Arc<dyn Coverage>>), String> {
     #[cfg(feature = "cuda")]
     {
-        CudaBackend::new(0).map(|d| (d, None)).map_err(|e| e.to_string())
+        CudaBackend::for_device(weft_ops::Device::Cuda(0)).map(|d| (d, None)).map_err(|e| e.to_string())
     }
     #[cfg(all(feature = "emulated", not(feature = "cuda")))]
     {

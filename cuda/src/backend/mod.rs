@@ -15,7 +15,8 @@ mod reduce;
 
 use crate::api::{Arg, DeviceApi, LaunchConfig};
 use crate::buffer::{CudaBuf, CudaIdxBuf};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 use weft_ops::backend::{Backend, BinaryOp, CmpOp, ReduceOp, UnaryOp};
 use weft_ops::rng::PhiloxState;
 use weft_ops::{Device, Element, Error, Idx, Layout, Result};
@@ -67,10 +68,26 @@ impl CudaBackend {
         }
     }
 
-    /// The backend for `device`: `Device::Cuda(i)` is the real device `i` with feature
-    /// `cuda`; with only feature `emulated` it is the emulated device (ordinal 0 only).
-    /// `Error::CudaNotCompiled` when neither feature is on; `Error::Invalid` for the CPU.
+    /// The shared backend for `device`, opened on first use and cached for the life of the
+    /// process (opening a real device loads every PTX module: do it once). `Device::Cuda(i)`
+    /// is the real device `i` with feature `cuda`; with only feature `emulated` it is the
+    /// emulated device (ordinal 0 only). `Error::CudaNotCompiled` when neither feature is on;
+    /// `Error::Invalid` for the CPU. A failed open is not cached (the next call retries).
     pub fn for_device(device: Device) -> Result<Self> {
+        static OPEN: OnceLock<Mutex<HashMap<Device, CudaBackend>>> = OnceLock::new();
+        let open = OPEN.get_or_init(|| Mutex::new(HashMap::new()));
+        let mut open =
+            open.lock().map_err(|_| Error::Cuda { op: "cuda", msg: "device table lock poisoned".into() })?;
+        if let Some(b) = open.get(&device) {
+            return Ok(b.clone());
+        }
+        let b = Self::open(device)?;
+        open.insert(device, b.clone());
+        Ok(b)
+    }
+
+    /// Opens a new, uncached backend for `device` (see [`CudaBackend::for_device`]).
+    pub fn open(device: Device) -> Result<Self> {
         match device {
             Device::Cpu => Err(Error::invalid("cuda", "CudaBackend::for_device(cpu): use CpuBackend")),
             #[cfg(feature = "cuda")]
