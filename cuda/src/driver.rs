@@ -178,13 +178,14 @@ struct Handles {
 pub struct RealDevice {
     ordinal: usize,
     name: String,
-    ctx: Context,
     stream: Stream,
     modules: Vec<Module>,
     handles: Mutex<Handles>,
     pinned: Mutex<Pinned>,
     cublas: Mutex<Cublas>,
     async_alloc: bool,
+    /// Last: fields drop in order, and the stream and modules must go before the context.
+    ctx: Context,
 }
 
 // SAFETY: the raw pointers inside (pinned buffer, cuBLAS handle, cached CUfunctions) are only
