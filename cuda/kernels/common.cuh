@@ -38,6 +38,7 @@ struct Strided {
 
 /// Buffer offset of the `i`-th element (row-major) of the view `l`.
 __device__ __forceinline__ i64 strided_offset(const Strided& l, i64 i) {
+    if (l.rank == 1) return l.offset + i * l.strides[0];  // contiguous views after coalescing
     i64 off = l.offset;
     for (int d = l.rank - 1; d >= 0; --d) {
         i64 s = l.shape[d];

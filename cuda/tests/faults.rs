@@ -173,6 +173,25 @@ fn swapped_sizes_at_a_launch_are_caught() {
 }
 
 #[test]
+fn emulator_rejects_divergent_barriers_and_partial_warp_shuffles() {
+    let dev = clean();
+    let out = dev.zeros::<f32>(64).unwrap();
+    for (kernel, block, what) in
+        [("fault_divergent_barrier", 64, "divergent barrier"), ("fault_shuffle_partial_warp", 48, "mask")]
+    {
+        let mut args = [Arg::Ptr(out.device_ptr())];
+        // SAFETY: both kernels take one float* and write out[threadIdx.x] for a block of at
+        // most 64 threads; `out` holds 64 floats.
+        let e = unsafe { dev.api().launch(kernel, LaunchConfig::linear(1, block, 0), &mut args) }
+            .expect_err("the emulator must refuse this kernel");
+        assert!(
+            e.to_string().contains("CUDA_ERROR_LAUNCH_FAILED") && e.to_string().contains(what),
+            "{kernel}: {e}"
+        );
+    }
+}
+
+#[test]
 fn emulated_launch_errors_are_errors() {
     let dev = clean();
     let out = dev.zeros::<f32>(4).unwrap();

@@ -38,3 +38,20 @@ extern "C" __global__ void fault_reduce_sum_missing_sync_f32(const float* x, Str
     }
 }
 WEFT_REGISTER(fault_reduce_sum_missing_sync_f32)
+
+/// A barrier inside divergent code: only the first half of the block reaches it.
+extern "C" __global__ void fault_divergent_barrier(float* out) {
+    if (threadIdx.x < blockDim.x / 2) {
+        __syncthreads();  // FAULT: not reached by every thread of the block
+    }
+    out[threadIdx.x] = 1.0f;
+}
+WEFT_REGISTER(fault_divergent_barrier)
+
+/// A full-mask shuffle in a block of 48 threads: the second warp has only 16 lanes.
+extern "C" __global__ void fault_shuffle_partial_warp(float* out) {
+    float v = (float)threadIdx.x;
+    v += __shfl_down_sync(0xffffffffu, v, 1);  // FAULT: lanes 16..31 of warp 1 do not exist
+    out[threadIdx.x] = v;
+}
+WEFT_REGISTER(fault_shuffle_partial_warp)
