@@ -17,7 +17,11 @@ fn main() -> Result<()> {
     let (x_test, y_test) = two_spirals::<f32>(300, 0.02, &mut rng)?;
     let model = Mlp::<f32>::new(&[2, 64, 64, 2], Activation::Tanh, 0.0, &mut rng, Device::Cpu)?;
     let mut opt = Adam::new(model.parameters(), 0.01);
-    println!("two spirals: {} training points, MLP 2-64-64-2 (tanh), {} parameters", x_train.shape()[0], model.num_parameters());
+    println!(
+        "two spirals: {} training points, MLP 2-64-64-2 (tanh), {} parameters",
+        x_train.shape()[0],
+        model.num_parameters()
+    );
     let start = Instant::now();
     let epochs = 600;
     for epoch in 1..=epochs {
@@ -27,7 +31,8 @@ fn main() -> Result<()> {
         opt.step(&grads)?;
         if epoch % 50 == 0 || epoch == 1 {
             let train_acc = accuracy(&logits, &y_train)?;
-            let test_acc = no_grad(|| -> Result<f64> { accuracy(&model.forward(&x_test, Mode::Eval)?, &y_test) })?;
+            let test_acc =
+                no_grad(|| -> Result<f64> { accuracy(&model.forward(&x_test, Mode::Eval)?, &y_test) })?;
             println!(
                 "epoch {epoch:4}  loss {:.4}  train acc {:5.1}%  test acc {:5.1}%",
                 loss.item()?,

@@ -12,7 +12,29 @@ pub struct Grads<T: Float> {
     map: HashMap<LeafId, Tensor<T>>,
 }
 
+impl<T: Float> std::fmt::Debug for Grads<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.map.iter()).finish()
+    }
+}
+
+impl<T: Float> Default for Grads<T> {
+    fn default() -> Self {
+        Grads { map: HashMap::new() }
+    }
+}
+
 impl<T: Float> Grads<T> {
+    /// An empty store (for gradients computed by hand, e.g. clipped or accumulated ones).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the gradient of leaf `id`, returning the previous one.
+    pub fn insert(&mut self, id: LeafId, grad: Tensor<T>) -> Option<Tensor<T>> {
+        self.map.insert(id, grad)
+    }
+
     /// The gradient with respect to `leaf` (a tensor made with `requires_grad`, or a
     /// parameter's value), or `None` if it did not influence the output.
     pub fn get(&self, leaf: &Tensor<T>) -> Option<&Tensor<T>> {
@@ -72,7 +94,7 @@ impl<T: Float> Tensor<T> {
                 let current = T::with_tape(|t| t.generation);
                 if generation != current {
                     return Err(Error::autograd(
-                        "backward of a tensor from an earlier tape generation (the tape was already consumed by a previous backward or cleared)",
+                        "backward of a tensor from an earlier tape generation or another thread's tape (the tape was already consumed by a previous backward or cleared, or the tensor was recorded on another thread)",
                     ));
                 }
                 id as usize

@@ -31,9 +31,17 @@ fn dtype_of<T: Float>() -> Dtype {
     }
 }
 
-/// Writes named tensors to `path`.
+/// Writes named tensors to `path` (names must be distinct).
 pub fn save<T: Float>(path: impl AsRef<Path>, tensors: &[(String, Tensor<T>)]) -> Result<()> {
     let path = path.as_ref();
+    // The safetensors writer panics on a repeated name; report it instead.
+    let mut seen = std::collections::HashSet::new();
+    if let Some((name, _)) = tensors.iter().find(|(name, _)| !seen.insert(name.as_str())) {
+        return Err(Error::invalid(
+            "save",
+            format!("tensor name {name:?} appears more than once (writing {})", path.display()),
+        ));
+    }
     let bytes: Vec<(String, Vec<u8>, Vec<usize>)> = tensors
         .iter()
         .map(|(name, t)| {
@@ -99,13 +107,15 @@ pub fn save_module<T: Float>(path: impl AsRef<Path>, module: &dyn Module<T>) -> 
 
 /// Loads every parameter of `module` from `path`: each must be present with the same shape
 /// (errors name the missing tensor or the mismatched shapes); tensors in the file that the
-/// module lacks are an error too. Values move to each parameter's device.
+/// module lacks are an error too. Values move to each parameter's device. On error the module
+/// is left unchanged.
 pub fn load_module<T: Float>(path: impl AsRef<Path>, module: &dyn Module<T>) -> Result<()> {
     let path = path.as_ref();
     let mut stored = load::<T>(path)?;
-    let params = module.named_parameters();
-    for (name, p) in &params {
-        let t = stored.remove(name).ok_or_else(|| {
+    // Check everything before changing anything, so a failed load leaves the module as it was.
+    let mut updates = Vec::new();
+    for (name, p) in module.named_parameters() {
+        let t = stored.remove(&name).ok_or_else(|| {
             Error::io(path.display(), format!("parameter {name:?} is missing from the file"))
         })?;
         if t.shape() != p.shape().as_slice() {
@@ -118,13 +128,17 @@ pub fn load_module<T: Float>(path: impl AsRef<Path>, module: &dyn Module<T>) -> 
                 ),
             ));
         }
-        p.set(&t.to_device(p.value().device())?)?;
+        let t = t.to_device(p.value().device())?;
+        updates.push((p, t));
     }
     if let Some(extra) = stored.keys().next() {
         return Err(Error::io(
             path.display(),
             format!("tensor {extra:?} in the file matches no parameter of the model"),
         ));
+    }
+    for (p, t) in updates {
+        p.set(&t)?;
     }
     Ok(())
 }

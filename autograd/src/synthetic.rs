@@ -3,7 +3,7 @@
 use crate::index::Indices;
 use crate::tensor::Tensor;
 use crate::Float;
-use weft_ops::{rng::Philox, Result};
+use weft_ops::{error::fmt_shape, rng::Philox, Error, Result};
 
 /// Two interleaved spirals in the plane: `2 * n_per_class` points `[2n, 2]` and their class
 /// ids (0 or 1). `noise` is the standard deviation of Gaussian jitter added to each point.
@@ -15,7 +15,14 @@ use weft_ops::{rng::Philox, Result};
 /// assert_eq!(y.len(), 200);
 /// # Ok::<(), weft_ops::Error>(())
 /// ```
-pub fn two_spirals<T: Float>(n_per_class: usize, noise: f64, rng: &mut Philox) -> Result<(Tensor<T>, Indices)> {
+pub fn two_spirals<T: Float>(
+    n_per_class: usize,
+    noise: f64,
+    rng: &mut Philox,
+) -> Result<(Tensor<T>, Indices)> {
+    if !(noise.is_finite() && noise >= 0.0) {
+        return Err(Error::invalid("two_spirals", format!("noise {noise} must be finite and >= 0")));
+    }
     let mut xs = Vec::with_capacity(4 * n_per_class);
     let mut ys = Vec::with_capacity(2 * n_per_class);
     for class in 0..2u32 {
@@ -31,8 +38,19 @@ pub fn two_spirals<T: Float>(n_per_class: usize, noise: f64, rng: &mut Philox) -
     Ok((Tensor::from_vec(xs, &[2 * n_per_class, 2])?, Indices::new(ys)))
 }
 
-/// Fraction of rows of `logits` `[n, classes]` whose argmax equals the label.
+/// Fraction of rows of `logits` `[n, classes]` whose argmax equals the label (errors unless
+/// there is one label per row).
 pub fn accuracy<T: Float>(logits: &Tensor<T>, labels: &Indices) -> Result<f64> {
+    if logits.rank() != 2 || logits.shape()[0] != labels.len() {
+        return Err(Error::shape(
+            "accuracy",
+            format!(
+                "logits {} and {} labels: need [n, classes] with n = labels",
+                fmt_shape(logits.shape()),
+                labels.len()
+            ),
+        ));
+    }
     let pred = logits.argmax(1)?.to_vec()?;
     let truth = labels.to_vec()?;
     let hits = pred.iter().zip(&truth).filter(|(a, b)| a == b).count();

@@ -2,8 +2,10 @@
 //!
 //! A node's id is its index; the arena order is a topological order, so `backward` is one
 //! reversed loop with no graph sort and no recursion. The tape is taken (and so dropped, with
-//! every tensor it saved) by `backward`; each take starts a new generation, and tensors that
-//! still point into an old generation are detected instead of silently misused.
+//! every tensor it saved) by `backward`; each take starts a new generation (numbered uniquely
+//! across threads), and tensors that still point into an old generation or into another
+//! thread's tape are detected instead of silently misused: `backward` from such a tensor is
+//! an error, and so is a gradient flowing into one that was reused in a new graph.
 
 use crate::tensor::Tensor;
 use crate::Float;
@@ -11,7 +13,7 @@ use smallvec::SmallVec;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use weft_ops::Result;
+use weft_ops::{error::fmt_shape, Error, Result};
 
 /// Identity of a watched leaf (a parameter or an input whose gradient is wanted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -56,9 +58,16 @@ pub struct Tape<T: Float> {
     pub(crate) leaves: HashMap<LeafId, u32>,
 }
 
+/// A generation number unique in this process (across threads and element types), so a
+/// link into another thread's tape never matches a node of this one.
+fn fresh_generation() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
 impl<T: Float> Default for Tape<T> {
     fn default() -> Self {
-        Tape { generation: 0, nodes: Vec::new(), leaves: HashMap::new() }
+        Tape { generation: fresh_generation(), nodes: Vec::new(), leaves: HashMap::new() }
     }
 }
 
@@ -74,11 +83,25 @@ impl<T: Float> Tape<T> {
     }
 
     /// The node id for an input link in the current generation, creating leaf nodes on
-    /// first use; `None` for untracked or stale links.
+    /// first use; `None` for untracked links. A stale link (from an earlier generation) gets
+    /// a node whose backward rule is an error.
     pub(crate) fn resolve(&mut self, link: GradLink) -> Option<u32> {
         match link {
             GradLink::None => None,
-            GradLink::Node { generation, id } => (generation == self.generation).then_some(id),
+            GradLink::Node { generation, id } if generation == self.generation => Some(id),
+            GradLink::Node { .. } => {
+                // A tensor whose tape was already consumed: record a node that fails if a
+                // gradient ever reaches it, instead of silently treating it as a constant.
+                let id = self.nodes.len() as u32;
+                let rule: BackwardFn<T> = Box::new(|g: &Tensor<T>, _: &[bool]| {
+                    Err(Error::autograd(format!(
+                        "gradient flows into a tensor {} from an earlier tape generation or another thread's tape (its tape was consumed by backward or cleared, or belongs to another thread); detach() it to use it as a constant",
+                        fmt_shape(g.shape())
+                    )))
+                });
+                self.nodes.push(Node { inputs: SmallVec::new(), backward: Some(rule), leaf: None });
+                Some(id)
+            }
             GradLink::Leaf(leaf) => {
                 if let Some(&id) = self.leaves.get(&leaf) {
                     return Some(id);
@@ -93,8 +116,7 @@ impl<T: Float> Tape<T> {
 
     /// Takes the recorded nodes and starts a new generation.
     pub(crate) fn take(&mut self) -> Tape<T> {
-        let next = Tape { generation: self.generation + 1, ..Default::default() };
-        std::mem::replace(self, next)
+        std::mem::take(self)
     }
 
     /// Drops everything recorded so far (e.g. after a forward pass whose gradient is not

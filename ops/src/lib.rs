@@ -10,6 +10,7 @@
 //! - [`error`] — [`Error`] and [`Result`];
 //! - [`device`] — [`Device`];
 //! - [`rng`] — Philox 4x32-10, the same numbers on every backend;
+//! - [`sparse`] — CSR patterns, sparse kernels (SpMM, SDDMM, edge softmax, segments) and graph utilities;
 //! - [`backend`] — the [`Backend`] trait and its op enums;
 //! - [`cpu`] — [`CpuBackend`] (rayon for big work, plain loops for tiny work, `gemm` for GEMM).
 
@@ -20,6 +21,7 @@ pub mod element;
 pub mod error;
 pub mod layout;
 pub mod rng;
+pub mod sparse;
 
 pub use backend::{Backend, BinaryOp, CmpOp, ReduceOp, UnaryOp};
 pub use cpu::CpuBackend;

@@ -51,9 +51,22 @@ pub fn bce_with_logits<T: Float>(logits: &Tensor<T>, targets: &Tensor<T>) -> Res
 }
 
 /// Mean Gaussian negative log-likelihood `0.5 * (log var + (t - mean)^2 / var)` (without the
-/// constant, as PyTorch's `GaussianNLLLoss`); `var` is clamped below at `eps = 1e-6`.
+/// constant, as PyTorch's `GaussianNLLLoss`); `var` is clamped below at `eps = 1e-6`. `var`
+/// has the shape of `mean` or one that broadcasts to it (e.g. one shared variance).
 pub fn gaussian_nll<T: Float>(mean: &Tensor<T>, var: &Tensor<T>, target: &Tensor<T>) -> Result<Tensor<T>> {
     same_shape("gaussian_nll", mean, target)?;
+    if weft_ops::broadcast_shapes("gaussian_nll", var.shape(), mean.shape()).ok().as_deref()
+        != Some(mean.shape())
+    {
+        return Err(Error::shape(
+            "gaussian_nll",
+            format!(
+                "variance {} does not broadcast to the mean's shape {}",
+                fmt_shape(var.shape()),
+                fmt_shape(mean.shape())
+            ),
+        ));
+    }
     let eps = Tensor::full(&[], T::of(1e-6), var.device())?;
     let v = var.maximum(&eps)?;
     let sq = target.sub(mean)?.square()?;

@@ -83,10 +83,10 @@ impl<T: Float> Param<T> {
     pub fn update_host(&self, f: impl FnOnce(&mut [T])) -> Result<()> {
         let mut guard = self.inner.value.write().unwrap_or_else(|e| e.into_inner());
         let t = &mut *guard;
-        let whole = t.layout.is_contiguous() && t.layout.offset() == 0;
-        if whole {
+        // Only this value's own elements: a contiguous view may cover part of its buffer.
+        if let Some(range) = t.layout.contiguous_range() {
             if let Some(Storage::Cpu(v)) = Arc::get_mut(&mut t.storage) {
-                f(&mut v[..]);
+                f(&mut v[range]);
                 return Ok(());
             }
         }

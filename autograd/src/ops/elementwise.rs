@@ -210,19 +210,30 @@ impl<T: Float> Tensor<T> {
         }))
     }
 
-    /// `a ^ b` elementwise with broadcasting (`a > 0` for a gradient in `b`).
+    /// `a ^ b` elementwise with broadcasting (`a > 0` for a gradient in `b`; at `a = 0` the
+    /// gradient in `b` is taken as 0, and where `b = 0` the gradient in `a` is 0).
     pub fn pow(&self, other: &Self) -> Result<Self> {
         let out = self.zip_raw(BinaryOp::Pow, other, "pow")?;
         let (a, b, y) = (self.detach(), other.detach(), out.clone());
         Ok(out.record(&[self, other], move |g, need| {
+            let zero = Tensor::zeros(&[], g.device())?;
             Ok(smallvec![
                 if need[0] {
+                    // b * a^(b-1), except 0 where b = 0 (a^0 is constant; avoids 0 * inf at a = 0).
                     let bm1 = b.affine_raw(T::one(), -T::one())?;
-                    Some(g.mul(&b)?.mul(&a.pow(&bm1)?)?.sum_to(a.shape())?)
+                    let d = b.mul(&a.pow(&bm1)?)?;
+                    let d = b.compare(CmpOp::Eq, &zero)?.where_raw(&zero, &d)?;
+                    Some(g.mul(&d)?.sum_to(a.shape())?)
                 } else {
                     None
                 },
-                if need[1] { Some(g.mul(&y)?.mul(&a.log()?)?.sum_to(b.shape())?) } else { None }
+                if need[1] {
+                    // a^b * log(a), with log(a) taken as 0 at a = 0 (avoids 0 * -inf).
+                    let log_a = a.compare(CmpOp::Eq, &zero)?.where_raw(&zero, &a.log()?)?;
+                    Some(g.mul(&y)?.mul(&log_a)?.sum_to(b.shape())?)
+                } else {
+                    None
+                }
             ])
         }))
     }

@@ -59,12 +59,13 @@ impl<T: Float> Tensor<T> {
         }))
     }
 
-    /// Maximum over `axis` (gradient to every maximal element).
+    /// Maximum over `axis` (the gradient is split evenly among tied maximal elements, so it
+    /// stays a valid subgradient).
     pub fn max(&self, axis: usize) -> Result<Self> {
         self.axis_extremum(axis, ReduceOp::Max, "max")
     }
 
-    /// Minimum over `axis` (gradient to every minimal element).
+    /// Minimum over `axis` (the gradient is split evenly among tied minimal elements).
     pub fn min(&self, axis: usize) -> Result<Self> {
         self.axis_extremum(axis, ReduceOp::Min, "min")
     }
@@ -75,7 +76,8 @@ impl<T: Float> Tensor<T> {
         let (x, y) = (self.detach(), out.clone());
         Ok(out.record(&[self], move |g, _| {
             let mask = x.compare(CmpOp::Eq, &x.expand_back(&y, axis)?)?;
-            Ok(smallvec![Some(mask.mul(&x.expand_back(g, axis)?)?)])
+            let share = g.div(&mask.sum(axis)?)?;
+            Ok(smallvec![Some(mask.mul(&x.expand_back(&share, axis)?)?)])
         }))
     }
 

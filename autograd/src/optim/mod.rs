@@ -54,3 +54,16 @@ pub(crate) fn check_lr(op: &'static str, lr: f64) -> Result<()> {
     }
     Ok(())
 }
+
+/// Errors unless `value` is finite and in `[lo, hi)` (`hi = None`: no upper bound).
+pub(crate) fn check_hyper(op: &'static str, name: &str, value: f64, lo: f64, hi: Option<f64>) -> Result<()> {
+    let ok = value.is_finite() && value >= lo && hi.is_none_or(|h| value < h);
+    if !ok {
+        let range = match hi {
+            Some(h) => format!("[{lo}, {h})"),
+            None => format!("[{lo}, inf)"),
+        };
+        return Err(Error::invalid(op, format!("{name} {value} is not in {range}")));
+    }
+    Ok(())
+}

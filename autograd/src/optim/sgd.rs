@@ -36,6 +36,8 @@ impl<T: Float> Sgd<T> {
 impl<T: Float> Optimizer<T> for Sgd<T> {
     fn step(&mut self, grads: &Grads<T>) -> Result<()> {
         super::check_lr("Sgd", self.lr)?;
+        super::check_hyper("Sgd", "momentum", self.momentum, 0.0, None)?;
+        super::check_hyper("Sgd", "weight decay", self.weight_decay, 0.0, None)?;
         let (lr, mom, wd) = (T::of(self.lr), T::of(self.momentum), T::of(self.weight_decay));
         let velocity = &mut self.velocity;
         for_each_update(&self.params, grads, |i, p, g| {

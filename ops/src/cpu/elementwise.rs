@@ -1,5 +1,6 @@
 //! Elementwise kernels: unary maps, broadcasting binary ops, comparisons, select, affine.
 
+use super::math;
 use super::strided::{map1, map2, map3};
 use crate::backend::{BinaryOp, CmpOp, UnaryOp};
 use crate::element::Element;
@@ -45,7 +46,7 @@ pub fn unary<T: Element>(op: UnaryOp, x: &[T], l: &Layout) -> Vec<T> {
         UnaryOp::Neg => map1(x, l, |v: T| -v),
         UnaryOp::Exp => map1(x, l, |v: T| v.exp()),
         UnaryOp::Log => map1(x, l, |v: T| v.ln()),
-        UnaryOp::Tanh => map1(x, l, |v: T| v.tanh()),
+        UnaryOp::Tanh => map1(x, l, math::tanh),
         UnaryOp::Sigmoid => map1(x, l, sigmoid),
         UnaryOp::Relu => map1(x, l, |v: T| if v > zero { v } else { zero }),
         UnaryOp::Gelu => map1(x, l, gelu),

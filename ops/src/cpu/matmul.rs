@@ -1,5 +1,6 @@
 //! Dense matrix products through the `gemm` crate (pure Rust, SIMD, any strides).
 
+use super::math;
 use super::parallel::FLOPS_MIN;
 use crate::element::Element;
 use crate::layout::Layout;
@@ -13,6 +14,61 @@ fn batch_offsets(l: &Layout) -> Vec<usize> {
     let mut offs = Vec::with_capacity(batch.numel());
     batch.for_each_offset(|o| offs.push(o));
     offs
+}
+
+/// Products with fewer multiply-adds than this skip `gemm` (whose dispatch and packing cost
+/// about a microsecond) for plain loops.
+const SMALL_GEMM: usize = 1 << 15;
+
+/// Plain-loop product for tiny matrices; the inner loop runs over a contiguous row or
+/// column of `b` so it vectorises.
+#[allow(clippy::too_many_arguments)]
+fn small_gemm<T: Element>(
+    dst: &mut [T],
+    a: &[T],
+    oa: usize,
+    (ars, acs): (usize, usize),
+    b: &[T],
+    ob: usize,
+    (brs, bcs): (usize, usize),
+    (m, k, n): (usize, usize, usize),
+) {
+    if n == 1 && ars == 1 && acs != 1 {
+        // A column-major and a single output column: compute the row Cᵀ = bᵀ Aᵀ instead
+        // (same memory), whose inner loop runs over contiguous columns of A.
+        return small_gemm(dst, b, ob, (bcs, brs), a, oa, (acs, ars), (1, k, m));
+    }
+    if brs == 1 && (bcs != 1 || n == 1) {
+        // out[i, j] = dot(a row i, b column j); the column is contiguous
+        for (i, out) in dst.chunks_exact_mut(n).enumerate() {
+            let row = oa + i * ars;
+            for (j, o) in out.iter_mut().enumerate() {
+                let col = &b[ob + j * bcs..ob + j * bcs + k];
+                *o = if acs == 1 {
+                    math::dot(&a[row..row + k], col)
+                } else {
+                    col.iter().enumerate().fold(T::zero(), |acc, (p, &bv)| acc + a[row + p * acs] * bv)
+                };
+            }
+        }
+    } else if bcs == 1 {
+        // out row i += a[i, p] * b row p; the row is contiguous
+        dst.iter_mut().for_each(|d| *d = T::zero());
+        for (i, out) in dst.chunks_exact_mut(n).enumerate() {
+            for p in 0..k {
+                let av = a[oa + i * ars + p * acs];
+                let brow = &b[ob + p * brs..ob + p * brs + n];
+                out.iter_mut().zip(brow).for_each(|(o, &bv)| *o = *o + av * bv);
+            }
+        }
+    } else {
+        for (i, out) in dst.chunks_exact_mut(n).enumerate() {
+            for (j, o) in out.iter_mut().enumerate() {
+                *o = (0..k)
+                    .fold(T::zero(), |acc, p| acc + a[oa + i * ars + p * acs] * b[ob + p * brs + j * bcs]);
+            }
+        }
+    }
 }
 
 /// One `[m, k] x [k, n]` product into the contiguous `dst` (`m * n`).
@@ -31,6 +87,9 @@ fn gemm_one<T: Element>(
     if k == 0 {
         dst.iter_mut().for_each(|d| *d = T::zero());
         return;
+    }
+    if m * n * k <= SMALL_GEMM {
+        return small_gemm(dst, a, oa, (ars, acs), b, ob, (brs, bcs), (m, k, n));
     }
     // Bounds: the last element each operand touches lies inside its buffer.
     let a_end = oa + (m - 1) * ars + (k - 1) * acs;

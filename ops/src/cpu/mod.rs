@@ -6,6 +6,7 @@
 mod elementwise;
 mod index;
 mod linalg;
+pub mod math;
 mod matmul;
 pub mod parallel;
 mod random;

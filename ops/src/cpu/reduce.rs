@@ -4,6 +4,7 @@
 //! each output is a reduction of a contiguous run; otherwise whole `inner`-long rows are
 //! combined, which vectorises.
 
+use super::math;
 use super::parallel::ELEMENTWISE_MIN;
 use super::strided::contiguous;
 use crate::backend::ReduceOp;
@@ -30,8 +31,8 @@ fn fold_min<T: Element>(acc: T, v: T) -> T {
 /// Reduces a contiguous run.
 fn reduce_run<T: Element>(op: ReduceOp, xs: &[T]) -> T {
     match op {
-        ReduceOp::Sum => xs.iter().copied().sum(),
-        ReduceOp::Mean => xs.iter().copied().sum::<T>() / T::of(xs.len() as f64),
+        ReduceOp::Sum => math::sum(xs),
+        ReduceOp::Mean => math::sum(xs) / T::of(xs.len() as f64),
         ReduceOp::Max => xs.iter().copied().fold(T::neg_infinity(), fold_max),
         ReduceOp::Min => xs.iter().copied().fold(T::infinity(), fold_min),
         ReduceOp::LogSumExp => {

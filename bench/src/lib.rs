@@ -1,0 +1,11 @@
+//! # weft-bench
+//!
+//! Criterion benches (`cargo bench -p weft-bench`), and the workloads they share:
+//! - `benches/dense.rs` — matmul f32/f64 at 64..2048, broadcast add and softmax on 1M elements;
+//! - `benches/autograd.rs` — per-op overhead with and without recording, and forward plus
+//!   backward of the 1-50-1 tanh MLP log density (the Bayesian crate's HMC workload).
+//!
+//! Figures and the commands that produced them are in `bench/RESULTS.md`; the Python peers
+//! used for side-by-side comparisons are in `bench/compare/`.
+
+pub mod workloads;
