@@ -30,4 +30,5 @@ pub mod emulated;
 pub mod strided;
 
 pub use backend::CudaBackend;
+pub use backend::{CudaCsr, CudaSegments};
 pub use buffer::{CudaBuf, CudaIdxBuf};

@@ -15,6 +15,9 @@ use support::*;
 use weft_cuda::CudaBackend;
 use weft_ops::backend::{BinaryOp, CmpOp, ReduceOp, UnaryOp};
 use weft_ops::rng::Philox;
+use weft_ops::sparse::{
+    edge_softmax, sddmm_dot, segment_mean, segment_sum, spmm_mean, spmm_sum, CsrPattern, EdgeValues,
+};
 use weft_ops::{Backend, CpuBackend, Element, Error, Layout};
 
 type TestFn = fn(&CudaBackend) -> Check;
@@ -487,6 +490,111 @@ fn random<T: Element>(dev: &CudaBackend) -> Check {
     Ok(())
 }
 
+// -------------------------------------------------------------------------------- sparse
+/// A random `n_rows × n_cols` pattern with about `density` of the entries stored; row 3 is
+/// empty (rows with no entries must give 0).
+fn random_pattern(g: &mut Philox, n_rows: usize, n_cols: usize, density: f64) -> CsrPattern {
+    let (mut row_ptr, mut col) = (vec![0u32], vec![]);
+    for i in 0..n_rows {
+        for j in 0..n_cols {
+            if i != 3 && g.uniform() < density {
+                col.push(j as u32);
+            }
+        }
+        row_ptr.push(col.len() as u32);
+    }
+    CsrPattern::from_parts(n_rows, n_cols, row_ptr, col).expect("a valid pattern")
+}
+
+fn sparse<T: Element>(dev: &CudaBackend) -> Check {
+    let mut g = Philox::new(12);
+    for (n_rows, n_cols, density) in [(70, 45, 0.1), (5, 300, 0.5), (40, 1, 0.5)] {
+        let p = random_pattern(&mut g, n_rows, n_cols, density);
+        let dp = ok("csr", dev.csr(&p))?;
+        for (width, heads) in [(1, 1), (33, 1), (64, 4), (6, 3)] {
+            let what = format!("[{n_rows}, {n_cols}] nnz {} width {width} heads {heads}", p.nnz());
+            let x: Vec<T> = rand_vec(&mut g, n_cols * width, -1.0, 1.0);
+            let v: Vec<T> = rand_vec(&mut g, p.nnz() * heads, -1.0, 1.0);
+            let ((dx, _), (dv, _)) = (upload(dev, &x)?, upload(dev, &v)?);
+            for mean in [false, true] {
+                for with_vals in [false, true] {
+                    let mut want = vec![T::zero(); n_rows * width];
+                    let ev = if with_vals { EdgeValues::heads(&v, heads) } else { EdgeValues::Ones };
+                    let r = if mean {
+                        spmm_mean(&p, ev, &x, width, &mut want)
+                    } else {
+                        spmm_sum(&p, ev, &x, width, &mut want)
+                    };
+                    ok("cpu spmm", r)?;
+                    let got = ok("spmm", dev.spmm(&dp, with_vals.then_some((&dv, heads)), &dx, width, mean))?;
+                    compare(
+                        &format!("spmm mean={mean} values={with_vals} {what}"),
+                        &download(dev, &got, want.len())?,
+                        &want,
+                        tol::<T>(true),
+                    )?;
+                }
+            }
+            let a: Vec<T> = rand_vec(&mut g, n_rows * width, -1.0, 1.0);
+            let da = upload(dev, &a)?.0;
+            let mut want = vec![T::zero(); p.nnz() * heads];
+            ok("cpu sddmm", sddmm_dot(&p, &a, &x, width, heads, &mut want))?;
+            let got = ok("sddmm_dot", dev.sddmm_dot(&dp, &da, &dx, width, heads))?;
+            compare(&format!("sddmm_dot {what}"), &download(dev, &got, want.len())?, &want, tol::<T>(true))?;
+            let scores: Vec<T> = rand_vec(&mut g, p.nnz() * heads, -5.0, 5.0);
+            let ds = upload(dev, &scores)?.0;
+            let mut want = vec![T::zero(); p.nnz() * heads];
+            ok("cpu edge_softmax", edge_softmax(&p, &scores, heads, &mut want))?;
+            let got = ok("edge_softmax", dev.edge_softmax(&dp, &ds, heads))?;
+            compare(
+                &format!("edge_softmax {what}"),
+                &download(dev, &got, want.len())?,
+                &want,
+                tol::<T>(true),
+            )?;
+        }
+        // a row of all -inf scores is a numerical error naming the row
+        if p.nnz() > 0 {
+            let mut scores = vec![T::zero(); p.nnz()];
+            let r = (0..n_rows).find(|&i| p.row_ptr()[i + 1] > p.row_ptr()[i]).unwrap_or(0);
+            for e in p.row_ptr()[r]..p.row_ptr()[r + 1] {
+                scores[e as usize] = T::neg_infinity();
+            }
+            match dev.edge_softmax(&dp, &upload(dev, &scores)?.0, 1) {
+                Err(Error::Numerical { msg, .. }) if msg.contains(&format!("row {r}, head 0")) => {}
+                other => return Err(format!("edge_softmax of a -inf row gave {:?}", other.map(|_| ()))),
+            }
+        }
+    }
+    // segment sums and means, with empty segments
+    for width in [1, 7, 40] {
+        let offsets = [0u32, 3, 3, 10, 11, 50];
+        let x: Vec<T> = rand_vec(&mut g, 50 * width, -1.0, 1.0);
+        let seg = ok("segments", dev.segments(&offsets, 50))?;
+        let dx = upload(dev, &x)?.0;
+        for mean in [false, true] {
+            let mut want = vec![T::zero(); 5 * width];
+            let r = if mean {
+                segment_mean(&offsets, &x, width, &mut want)
+            } else {
+                segment_sum(&offsets, &x, width, &mut want)
+            };
+            ok("cpu segment", r)?;
+            let got = ok("segment_reduce", dev.segment_reduce(&seg, &dx, width, mean))?;
+            compare(
+                &format!("segment mean={mean} width {width}"),
+                &download(dev, &got, want.len())?,
+                &want,
+                tol::<T>(true),
+            )?;
+        }
+    }
+    if dev.segments(&[0, 5, 3], 5).is_ok() {
+        return Err("decreasing segment offsets must be refused".into());
+    }
+    Ok(())
+}
+
 // ------------------------------------------------------------------------------- threads
 /// The same backend used from several threads at once (the real device must make its context
 /// current in each of them).
@@ -561,6 +669,7 @@ fn tests() -> Vec<(&'static str, TestFn)> {
         both!("indexing", indexing),
         both!("concat", concat),
         both!("random", random),
+        both!("sparse", sparse),
     ] {
         v.extend(pair);
     }

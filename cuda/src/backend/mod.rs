@@ -12,6 +12,9 @@ mod linalg;
 mod memory;
 mod random;
 mod reduce;
+mod sparse;
+
+pub use sparse::{CudaCsr, CudaSegments};
 
 use crate::api::{Arg, DeviceApi, LaunchConfig};
 use crate::buffer::{CudaBuf, CudaIdxBuf};
