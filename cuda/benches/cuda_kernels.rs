@@ -1,6 +1,7 @@
 //! CUDA benches on the real device (feature `cuda`): GEMM at 4096 through weft and through
 //! cuBLAS directly (issue target: within 5%), device-to-device copy bandwidth (the reference
-//! for the SpMM target), an elementwise map, a row reduction and softmax. Every iteration
+//! for the SpMM target), an elementwise map, a row reduction, softmax, and SpMM on a 100k-node
+//! graph at F = 64. Every iteration
 //! waits for the device. Without a device the benches print so and measure nothing.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -102,5 +103,27 @@ fn bandwidth_and_kernels(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, gemm, bandwidth_and_kernels);
+/// SpMM on the 100k-node, 1M-edge power-law benchmark graph (2.1M stored entries with self
+/// loops) at F = 64 (issue target: at least half of
+/// the device-to-device copy bandwidth measured above). Throughput counts the bytes a perfect
+/// kernel must move: the gathered rows of x, the output, and the CSR structure.
+fn spmm(c: &mut Criterion) {
+    let Some(dev) = device() else { return };
+    let (n, f) = (100_000, 64);
+    let p = weft_ops::sparse::random::power_law(n, 1_000_000, 2.5, true, 0).expect("graph");
+    let a = dev.csr(&p).expect("upload");
+    let x = dev.fill(n * f, 1.0f32).expect("alloc x");
+    let mut g = c.benchmark_group("spmm_100k_nodes_64_features");
+    g.throughput(Throughput::Bytes((4 * (p.nnz() * f + n * f + p.nnz() + n)) as u64));
+    g.bench_function(format!("spmm_sum_nnz_{}_f32", p.nnz()), |it| {
+        it.iter(|| {
+            let y = dev.spmm(&a, None, &x, f, false).expect("spmm");
+            dev.synchronize().expect("sync");
+            y
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, gemm, bandwidth_and_kernels, spmm);
 criterion_main!(benches);
