@@ -16,7 +16,8 @@ use weft_cuda::CudaBackend;
 use weft_ops::backend::{BinaryOp, CmpOp, ReduceOp, UnaryOp};
 use weft_ops::rng::Philox;
 use weft_ops::sparse::{
-    edge_softmax, sddmm_dot, segment_mean, segment_sum, spmm_mean, spmm_sum, CsrPattern, EdgeValues,
+    edge_softmax, edge_softmax_backward, sddmm_dot, segment_max, segment_mean, segment_sum, spmm_max,
+    spmm_mean, spmm_sum, CsrPattern, EdgeValues,
 };
 use weft_ops::{Backend, CpuBackend, Element, Error, Layout};
 
@@ -535,6 +536,22 @@ fn sparse<T: Element>(dev: &CudaBackend) -> Check {
                     )?;
                 }
             }
+            for with_vals in [false, true] {
+                let (mut want, mut want_arg) = (vec![T::zero(); n_rows * width], vec![0u32; n_rows * width]);
+                let ev = if with_vals { EdgeValues::heads(&v, heads) } else { EdgeValues::Ones };
+                ok("cpu spmm_max", spmm_max(&p, ev, &x, width, &mut want, &mut want_arg))?;
+                let (got, arg) =
+                    ok("spmm_max", dev.spmm_max(&dp, with_vals.then_some((&dv, heads)), &dx, width))?;
+                compare(
+                    &format!("spmm_max values={with_vals} {what}"),
+                    &download(dev, &got, want.len())?,
+                    &want,
+                    0.0,
+                )?;
+                if ok("argmax", dev.idx_to_vec(&arg))? != want_arg {
+                    return Err(format!("spmm_max argmax values={with_vals} {what}"));
+                }
+            }
             let a: Vec<T> = rand_vec(&mut g, n_rows * width, -1.0, 1.0);
             let da = upload(dev, &a)?.0;
             let mut want = vec![T::zero(); p.nnz() * heads];
@@ -552,6 +569,13 @@ fn sparse<T: Element>(dev: &CudaBackend) -> Check {
                 &want,
                 tol::<T>(true),
             )?;
+            let dy: Vec<T> = rand_vec(&mut g, p.nnz() * heads, -1.0, 1.0);
+            let ddy = upload(dev, &dy)?.0;
+            let mut want_dx = vec![T::zero(); p.nnz() * heads];
+            ok("cpu edge_softmax_backward", edge_softmax_backward(&p, &want, &dy, heads, &mut want_dx))?;
+            let dx = ok("edge_softmax_backward", dev.edge_softmax_backward(&dp, &got, &ddy, heads))?;
+            let what_dx = format!("edge_softmax_backward {what}");
+            compare(&what_dx, &download(dev, &dx, want_dx.len())?, &want_dx, tol::<T>(true))?;
         }
         // a row of all -inf scores is a numerical error naming the row
         if p.nnz() > 0 {
@@ -587,6 +611,13 @@ fn sparse<T: Element>(dev: &CudaBackend) -> Check {
                 &want,
                 tol::<T>(true),
             )?;
+        }
+        let (mut want, mut want_arg) = (vec![T::zero(); 5 * width], vec![0u32; 5 * width]);
+        ok("cpu segment_max", segment_max(&offsets, &x, width, &mut want, &mut want_arg))?;
+        let (got, arg) = ok("segment_max", dev.segment_max(&seg, &dx, width))?;
+        compare(&format!("segment_max width {width}"), &download(dev, &got, want.len())?, &want, 0.0)?;
+        if ok("argmax", dev.idx_to_vec(&arg))? != want_arg {
+            return Err(format!("segment_max argmax width {width}"));
         }
     }
     if dev.segments(&[0, 5, 3], 5).is_ok() {

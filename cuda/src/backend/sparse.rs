@@ -139,6 +139,80 @@ impl CudaBackend {
         Ok(out)
     }
 
+    /// Max aggregation: `out[i, f] = max_e v(e) · x[col[e], f]` over the entries of row `i`, and
+    /// the entry id attaining it (first on ties) in the index buffer; empty rows give 0 and
+    /// `weft_ops::sparse::NO_EDGE`. Operands as in [`CudaBackend::spmm`].
+    pub fn spmm_max<T: Element>(
+        &self,
+        a: &CudaCsr,
+        vals: Option<(&CudaBuf<T>, usize)>,
+        x: &CudaBuf<T>,
+        width: usize,
+    ) -> Result<(CudaBuf<T>, CudaIdxBuf)> {
+        const OP: &str = "spmm_max";
+        check_len(OP, "x", x, a.n_cols, width)?;
+        let (vptr, heads) = match vals {
+            None => (0, 1),
+            Some((v, h)) => {
+                check_heads(OP, width, h)?;
+                check_len(OP, "edge values", v, a.nnz, h)?;
+                (v.device_ptr(), h)
+            }
+        };
+        let out = self.alloc::<T>(a.n_rows * width)?;
+        let arg = self.alloc_idx(a.n_rows * width)?;
+        if a.n_rows * width > 0 {
+            let mut args = [
+                Arg::Ptr(a.row_ptr.device_ptr()),
+                Arg::Ptr(a.col_idx.device_ptr()),
+                Arg::Ptr(vptr),
+                Arg::I64(heads as i64),
+                Arg::Ptr(x.device_ptr()),
+                Arg::I64(width as i64),
+                Arg::Ptr(out.device_ptr()),
+                Arg::Ptr(arg.device_ptr()),
+                Arg::I64(a.n_rows as i64),
+            ];
+            // SAFETY: spmm_max_T(row_ptr, col, vals, heads, x, width, out [n_rows, width],
+            // argmax [n_rows, width], n_rows): as spmm, plus the argmax buffer of out's size.
+            unsafe { self.launch(&kernel_name::<T>("spmm_max"), warp_rows(a.n_rows), &mut args)? };
+        }
+        Ok((out, arg))
+    }
+
+    /// Gradient of [`CudaBackend::edge_softmax`]: `dx = y ⊙ (dy − Σ_row y ⊙ dy)` per head, all
+    /// `[nnz, heads]`.
+    pub fn edge_softmax_backward<T: Element>(
+        &self,
+        p: &CudaCsr,
+        y: &CudaBuf<T>,
+        dy: &CudaBuf<T>,
+        heads: usize,
+    ) -> Result<CudaBuf<T>> {
+        const OP: &str = "edge_softmax_backward";
+        if heads == 0 {
+            return Err(Error::invalid(OP, "0 heads"));
+        }
+        check_len(OP, "y", y, p.nnz, heads)?;
+        check_len(OP, "dy", dy, p.nnz, heads)?;
+        let dx = self.alloc::<T>(p.nnz * heads)?;
+        if p.nnz > 0 {
+            let mut args = [
+                Arg::Ptr(p.row_ptr.device_ptr()),
+                Arg::Ptr(y.device_ptr()),
+                Arg::Ptr(dy.device_ptr()),
+                Arg::I64(heads as i64),
+                Arg::Ptr(dx.device_ptr()),
+                Arg::I64(p.n_rows as i64),
+            ];
+            // SAFETY: edge_softmax_backward_T(row_ptr, y, dy, heads, dx, n_rows): all three
+            // buffers are [nnz, heads] (checked above), the pattern validated.
+            let cfg = grid_for(p.n_rows * heads, BLOCK);
+            unsafe { self.launch(&kernel_name::<T>("edge_softmax_backward"), cfg, &mut args)? };
+        }
+        Ok(dx)
+    }
+
     /// `out[e, h] = ⟨a[i, h·f..], b[col[e], h·f..]⟩` (`f = width / heads`) for every entry
     /// `e = (i, col[e])`; `a` is `[n_rows, width]`, `b` is `[n_cols, width]`, the output
     /// `[nnz, heads]`.
@@ -207,6 +281,35 @@ impl CudaBackend {
             }
         }
         Ok(out)
+    }
+
+    /// `out[s, f]` = max of `x[r, f]` over the rows `r` of segment `s`, and that row (first on
+    /// ties) in the index buffer; empty segments give 0 and `weft_ops::sparse::NO_EDGE`.
+    pub fn segment_max<T: Element>(
+        &self,
+        seg: &CudaSegments,
+        x: &CudaBuf<T>,
+        width: usize,
+    ) -> Result<(CudaBuf<T>, CudaIdxBuf)> {
+        const OP: &str = "segment_max";
+        check_len(OP, "x", x, seg.n_rows, width)?;
+        let n = seg.n_segments * width;
+        let out = self.alloc::<T>(n)?;
+        let arg = self.alloc_idx(n)?;
+        if n > 0 {
+            let mut args = [
+                Arg::Ptr(seg.offsets.device_ptr()),
+                Arg::Ptr(x.device_ptr()),
+                Arg::I64(width as i64),
+                Arg::Ptr(out.device_ptr()),
+                Arg::Ptr(arg.device_ptr()),
+                Arg::I64(seg.n_segments as i64),
+            ];
+            // SAFETY: segment_max_T(offsets, x [n_rows, width], width, out [n_seg, width],
+            // argmax [n_seg, width], n_seg): offsets validated on upload, x checked above.
+            unsafe { self.launch(&kernel_name::<T>("segment_max"), grid_for(n, BLOCK), &mut args)? };
+        }
+        Ok((out, arg))
     }
 
     /// `out[s, :]` = sum (`mean`: mean) of the rows of `x` (`[n_rows, width]`) in segment `s`;
