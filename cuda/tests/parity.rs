@@ -626,6 +626,104 @@ fn sparse<T: Element>(dev: &CudaBackend) -> Check {
     Ok(())
 }
 
+// --------------------------------------------------------------------------- model steps
+/// Loss and weight gradients of a two-layer MLP with softmax cross-entropy (one-hot labels
+/// `y`), written once with `Backend` primitives: `[loss, dW1..., dW2...]`, then one SGD step
+/// of the weights: `[W1'..., W2'...]`.
+#[allow(clippy::too_many_arguments)]
+fn mlp_step<T: Element, B: Backend>(
+    b: &B,
+    x: &B::Buf<T>,
+    y: &B::Buf<T>,
+    w1: &B::Buf<T>,
+    w2: &B::Buf<T>,
+    (n, d, h, c): (usize, usize, usize, usize),
+) -> weft_ops::Result<(Vec<T>, Vec<T>)> {
+    let (lx, lw1, lw2) =
+        (Layout::contiguous(&[n, d]), Layout::contiguous(&[d, h]), Layout::contiguous(&[h, c]));
+    let (lnh, lnc) = (Layout::contiguous(&[n, h]), Layout::contiguous(&[n, c]));
+    let z1 = b.matmul(x, &lx, w1, &lw1)?;
+    let a1 = b.unary(UnaryOp::Relu, &z1, &lnh)?;
+    let z2 = b.matmul(&a1, &lnh, w2, &lw2)?;
+    let logp = b.softmax(&z2, &lnc, 1, true)?;
+    let picked = b.binary(BinaryOp::Mul, &logp, &lnc, y, &lnc)?;
+    let total = b.reduce(ReduceOp::Sum, &picked, &Layout::contiguous(&[n * c]), 0)?;
+    let loss = b.affine(&total, &Layout::contiguous(&[1]), T::of(-1.0 / n as f64), T::zero())?;
+    // backward
+    let p = b.softmax(&z2, &lnc, 1, false)?;
+    let diff = b.binary(BinaryOp::Sub, &p, &lnc, y, &lnc)?;
+    let dz2 = b.affine(&diff, &lnc, T::of(1.0 / n as f64), T::zero())?;
+    let dw2 = b.matmul(&a1, &lnh.transpose(0, 1)?, &dz2, &lnc)?;
+    let da1 = b.matmul(&dz2, &lnc, w2, &lw2.transpose(0, 1)?)?;
+    let mask = b.unary(UnaryOp::Step, &z1, &lnh)?;
+    let dz1 = b.binary(BinaryOp::Mul, &da1, &lnh, &mask, &lnh)?;
+    let dw1 = b.matmul(x, &lx.transpose(0, 1)?, &dz1, &lnh)?;
+    // SGD step, lr 0.5
+    let upd = |w: &B::Buf<T>, g: &B::Buf<T>, l: &Layout| -> weft_ops::Result<Vec<T>> {
+        let s = b.affine(g, l, T::of(-0.5), T::zero())?;
+        b.to_vec(&b.binary(BinaryOp::Add, w, l, &s, l)?, l)
+    };
+    let mut grads = b.to_vec(&loss, &Layout::contiguous(&[1]))?;
+    grads.extend(b.to_vec(&dw1, &lw1)?);
+    grads.extend(b.to_vec(&dw2, &lw2)?);
+    let mut stepped = upd(w1, &dw1, &lw1)?;
+    stepped.extend(upd(w2, &dw2, &lw2)?);
+    Ok((grads, stepped))
+}
+
+fn model_steps<T: Element>(dev: &CudaBackend) -> Check {
+    let mut g = Philox::new(13);
+    // MLP: sizes not multiples of the warp or block size
+    let (n, d, h, c) = (37, 13, 33, 5);
+    let x: Vec<T> = rand_vec(&mut g, n * d, -1.0, 1.0);
+    let mut y = vec![T::zero(); n * c];
+    for i in 0..n {
+        y[i * c + g.below(c as u64) as usize] = T::one();
+    }
+    let w1: Vec<T> = rand_vec(&mut g, d * h, -0.5, 0.5);
+    let w2: Vec<T> = rand_vec(&mut g, h * c, -0.5, 0.5);
+    let (dx, cx) = upload(dev, &x)?;
+    let (dy, cy) = upload(dev, &y)?;
+    let (dw1, cw1) = upload(dev, &w1)?;
+    let (dw2, cw2) = upload(dev, &w2)?;
+    let (got, got_w) = ok("mlp step", mlp_step(dev, &dx, &dy, &dw1, &dw2, (n, d, h, c)))?;
+    let (want, want_w) = ok("cpu mlp step", mlp_step(&CpuBackend, &cx, &cy, &cw1, &cw2, (n, d, h, c)))?;
+    compare("mlp loss and gradients", &got, &want, tol::<T>(true))?;
+    compare("mlp weights after an SGD step", &got_w, &want_w, tol::<T>(true))?;
+
+    // GCN layer: Z = Â (X W) with Â = D^-1/2 (A + I) D^-1/2; loss = <Z, G>;
+    // dW = Xᵀ (Âᵀ G) and Âᵀ = Â (symmetric graph)
+    let (nodes, feat, out) = (60, 9, 7);
+    let p = ok("graph", weft_ops::sparse::random::erdos_renyi(nodes, 150, true, 5))?;
+    let a_hat = ok("sym_norm", weft_ops::sparse::sym_norm_values::<T>(&p, None))?;
+    let x: Vec<T> = rand_vec(&mut g, nodes * feat, -1.0, 1.0);
+    let w: Vec<T> = rand_vec(&mut g, feat * out, -1.0, 1.0);
+    let gz: Vec<T> = rand_vec(&mut g, nodes * out, -1.0, 1.0);
+    let (lx, lw, lz) = (
+        Layout::contiguous(&[nodes, feat]),
+        Layout::contiguous(&[feat, out]),
+        Layout::contiguous(&[nodes, out]),
+    );
+    // CPU
+    let cxw = ok("cpu matmul", CpuBackend.matmul(&x, &lx, &w, &lw))?;
+    let mut cz = vec![T::zero(); nodes * out];
+    ok("cpu spmm", spmm_sum(&p, EdgeValues::per_edge(&a_hat), &cxw, out, &mut cz))?;
+    let mut cag = vec![T::zero(); nodes * out];
+    ok("cpu spmm", spmm_sum(&p, EdgeValues::per_edge(&a_hat), &gz, out, &mut cag))?;
+    let cdw =
+        ok("cpu matmul", CpuBackend.matmul(&x, &lx.transpose(0, 1).map_err(|e| e.to_string())?, &cag, &lz))?;
+    // device
+    let da = ok("csr", dev.csr(&p))?;
+    let dv = upload(dev, &a_hat)?.0;
+    let (dxx, dww, dgz) = (upload(dev, &x)?.0, upload(dev, &w)?.0, upload(dev, &gz)?.0);
+    let dxw = ok("matmul", dev.matmul(&dxx, &lx, &dww, &lw))?;
+    let dz = ok("spmm", dev.spmm(&da, Some((&dv, 1)), &dxw, out, false))?;
+    let dag = ok("spmm", dev.spmm(&da, Some((&dv, 1)), &dgz, out, false))?;
+    let ddw = ok("matmul", dev.matmul(&dxx, &lx.transpose(0, 1).map_err(|e| e.to_string())?, &dag, &lz))?;
+    compare("gcn forward", &download(dev, &dz, nodes * out)?, &cz, tol::<T>(true))?;
+    compare("gcn weight gradient", &download(dev, &ddw, feat * out)?, &cdw, tol::<T>(true))
+}
+
 // ------------------------------------------------------------------------------- threads
 /// The same backend used from several threads at once (the real device must make its context
 /// current in each of them).
@@ -701,6 +799,7 @@ fn tests() -> Vec<(&'static str, TestFn)> {
         both!("concat", concat),
         both!("random", random),
         both!("sparse", sparse),
+        both!("model_steps", model_steps),
     ] {
         v.extend(pair);
     }
