@@ -721,7 +721,33 @@ fn model_steps<T: Element>(dev: &CudaBackend) -> Check {
     let dag = ok("spmm", dev.spmm(&da, Some((&dv, 1)), &dgz, out, false))?;
     let ddw = ok("matmul", dev.matmul(&dxx, &lx.transpose(0, 1).map_err(|e| e.to_string())?, &dag, &lz))?;
     compare("gcn forward", &download(dev, &dz, nodes * out)?, &cz, tol::<T>(true))?;
-    compare("gcn weight gradient", &download(dev, &ddw, feat * out)?, &cdw, tol::<T>(true))
+    compare("gcn weight gradient", &download(dev, &ddw, feat * out)?, &cdw, tol::<T>(true))?;
+
+    // GAT-style attention step, 4 heads: scores e = <h_i, h_j> per head (SDDMM), weights
+    // α = edge_softmax(e), output o = Σ_j α_ij h_j (SpMM with per-head values); backward from
+    // a gradient G of o: dα = <G_i, h_j> per head (SDDMM), de = edge_softmax_backward(α, dα)
+    let (heads, width) = (4, 8 * 4);
+    let hv: Vec<T> = rand_vec(&mut g, nodes * width, -1.0, 1.0);
+    let gv: Vec<T> = rand_vec(&mut g, nodes * width, -1.0, 1.0);
+    let nnz = p.nnz();
+    let mut ce = vec![T::zero(); nnz * heads];
+    ok("cpu sddmm", sddmm_dot(&p, &hv, &hv, width, heads, &mut ce))?;
+    let mut calpha = vec![T::zero(); nnz * heads];
+    ok("cpu edge_softmax", edge_softmax(&p, &ce, heads, &mut calpha))?;
+    let mut co = vec![T::zero(); nodes * width];
+    ok("cpu spmm", spmm_sum(&p, EdgeValues::heads(&calpha, heads), &hv, width, &mut co))?;
+    let mut cdalpha = vec![T::zero(); nnz * heads];
+    ok("cpu sddmm", sddmm_dot(&p, &gv, &hv, width, heads, &mut cdalpha))?;
+    let mut cde = vec![T::zero(); nnz * heads];
+    ok("cpu edge_softmax_backward", edge_softmax_backward(&p, &calpha, &cdalpha, heads, &mut cde))?;
+    let (dh, dg) = (upload(dev, &hv)?.0, upload(dev, &gv)?.0);
+    let de = ok("sddmm", dev.sddmm_dot(&da, &dh, &dh, width, heads))?;
+    let dalpha = ok("edge_softmax", dev.edge_softmax(&da, &de, heads))?;
+    let dout = ok("spmm", dev.spmm(&da, Some((&dalpha, heads)), &dh, width, false))?;
+    let ddalpha = ok("sddmm", dev.sddmm_dot(&da, &dg, &dh, width, heads))?;
+    let dde = ok("edge_softmax_backward", dev.edge_softmax_backward(&da, &dalpha, &ddalpha, heads))?;
+    compare("gat attention output", &download(dev, &dout, nodes * width)?, &co, tol::<T>(true))?;
+    compare("gat score gradient", &download(dev, &dde, nnz * heads)?, &cde, tol::<T>(true))
 }
 
 // ------------------------------------------------------------------------------- threads
