@@ -1,0 +1,325 @@
+//! [`CudaBackend`]: the [`Backend`] trait on a CUDA device, real or emulated.
+//!
+//! The op families live in sibling modules (`memory`, `elementwise`, `reduce`, `linalg`,
+//! `index`, `random`), each with the launch code of its kernels; this module holds the
+//! backend handle, its constructors, the shared launch helpers and the trait impl that
+//! delegates to them. Adding a primitive: write the kernel in `kernels/*.cu` with
+//! `WEFT_REGISTER`, add a method in the family module, and delegate to it below.
+
+mod elementwise;
+mod index;
+mod linalg;
+mod memory;
+mod random;
+mod reduce;
+mod sparse;
+
+pub use sparse::{CudaCsr, CudaSegments};
+
+use crate::api::{Arg, DeviceApi, LaunchConfig};
+use crate::buffer::{CudaBuf, CudaIdxBuf};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use weft_ops::backend::{Backend, BinaryOp, CmpOp, ReduceOp, UnaryOp};
+use weft_ops::rng::PhiloxState;
+use weft_ops::{Device, Element, Error, Idx, Layout, Result};
+
+/// Threads per block of the elementwise (grid-stride) kernels.
+pub(crate) const BLOCK: u32 = 256;
+/// Most blocks of a grid-stride launch (the loop covers the rest).
+pub(crate) const MAX_GRID: u32 = 65_535;
+
+/// The CUDA backend: a cheap, cloneable handle on one device.
+#[derive(Clone)]
+pub struct CudaBackend {
+    api: Arc<dyn DeviceApi>,
+    device: Device,
+}
+
+impl std::fmt::Debug for CudaBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CudaBackend({})", self.api.name())
+    }
+}
+
+impl CudaBackend {
+    /// The real CUDA device `ordinal` (feature `cuda`); `Error::Cuda` when there is no such
+    /// device or no driver, `Error::CudaNotCompiled` without the feature.
+    pub fn new(ordinal: usize) -> Result<Self> {
+        #[cfg(feature = "cuda")]
+        {
+            let api = crate::driver::RealDevice::new(ordinal)?;
+            Ok(Self::from_api(Arc::new(api)))
+        }
+        #[cfg(not(feature = "cuda"))]
+        {
+            let _ = ordinal;
+            Err(Error::CudaNotCompiled)
+        }
+    }
+
+    /// The emulated CUDA device (feature `emulated`; meant for tests and CI): the same kernels
+    /// and launches, run on the CPU. Without the feature, an `Error::Invalid`.
+    pub fn emulated() -> Result<Self> {
+        #[cfg(feature = "emulated")]
+        {
+            Ok(Self::from_api(Arc::new(crate::emulated::EmulatedDevice::new())))
+        }
+        #[cfg(not(feature = "emulated"))]
+        {
+            Err(Error::invalid("cuda", "the emulated CUDA device needs weft-cuda's feature `emulated`"))
+        }
+    }
+
+    /// The shared backend for `device`, opened on first use and cached for the life of the
+    /// process (opening a real device loads every PTX module: do it once). `Device::Cuda(i)`
+    /// is the real device `i` with feature `cuda`; with only feature `emulated` it is the
+    /// emulated device (ordinal 0 only). `Error::CudaNotCompiled` when neither feature is on;
+    /// `Error::Invalid` for the CPU. A failed open is not cached (the next call retries).
+    pub fn for_device(device: Device) -> Result<Self> {
+        static OPEN: OnceLock<Mutex<HashMap<Device, CudaBackend>>> = OnceLock::new();
+        let open = OPEN.get_or_init(|| Mutex::new(HashMap::new()));
+        let mut open =
+            open.lock().map_err(|_| Error::Cuda { op: "cuda", msg: "device table lock poisoned".into() })?;
+        if let Some(b) = open.get(&device) {
+            return Ok(b.clone());
+        }
+        let b = Self::open(device)?;
+        open.insert(device, b.clone());
+        Ok(b)
+    }
+
+    /// Opens a new, uncached backend for `device` (see [`CudaBackend::for_device`]).
+    pub fn open(device: Device) -> Result<Self> {
+        match device {
+            Device::Cpu => Err(Error::invalid("cuda", "CudaBackend::for_device(cpu): use CpuBackend")),
+            #[cfg(feature = "cuda")]
+            Device::Cuda(i) => Self::new(i),
+            #[cfg(all(feature = "emulated", not(feature = "cuda")))]
+            Device::Cuda(0) => Self::emulated(),
+            #[cfg(all(feature = "emulated", not(feature = "cuda")))]
+            Device::Cuda(i) => {
+                Err(Error::invalid("cuda", format!("the emulated CUDA device has ordinal 0, not {i}")))
+            }
+            #[cfg(not(any(feature = "cuda", feature = "emulated")))]
+            Device::Cuda(_) => Err(Error::CudaNotCompiled),
+        }
+    }
+
+    /// A backend over any [`DeviceApi`] (tests use this to wrap a device and plant faults).
+    pub fn from_api(api: Arc<dyn DeviceApi>) -> Self {
+        let device = Device::Cuda(api.ordinal());
+        CudaBackend { api, device }
+    }
+
+    /// The device interface underneath.
+    pub fn api(&self) -> &Arc<dyn DeviceApi> {
+        &self.api
+    }
+
+    /// Waits for all queued work.
+    pub fn synchronize(&self) -> Result<()> {
+        self.api.synchronize()
+    }
+
+    pub(crate) fn alloc<T: Element>(&self, n: usize) -> Result<CudaBuf<T>> {
+        CudaBuf::uninit(&self.api, n)
+    }
+
+    pub(crate) fn alloc_idx(&self, n: usize) -> Result<CudaIdxBuf> {
+        CudaIdxBuf::uninit(&self.api, n)
+    }
+
+    /// Launches `kernel`.
+    ///
+    /// # Safety
+    /// `args` match the kernel's parameters and the pointers and extents in them describe
+    /// live buffers of this backend that the kernel may access.
+    pub(crate) unsafe fn launch(&self, kernel: &str, cfg: LaunchConfig, args: &mut [Arg]) -> Result<()> {
+        self.api.launch(kernel, cfg, args)
+    }
+}
+
+/// `base_f32` or `base_f64`: the instantiation of a templated kernel for `T`.
+pub(crate) fn kernel_name<T: Element>(base: &str) -> String {
+    format!("{base}_{}", T::DTYPE.name())
+}
+
+/// A grid-stride launch over `n` items.
+pub(crate) fn grid_for(n: usize, block: u32) -> LaunchConfig {
+    let blocks = n.div_ceil(block as usize).clamp(1, MAX_GRID as usize) as u32;
+    LaunchConfig::linear(blocks, block, 0)
+}
+
+/// Checks that the view `l` stays inside a buffer of `len` elements.
+pub(crate) fn check_view(op: &'static str, what: &str, l: &Layout, len: usize) -> Result<()> {
+    if l.max_offset() > len {
+        return Err(Error::index(
+            op,
+            format!(
+                "{what}: view of shape {:?} strides {:?} offset {} reaches element {} of a buffer of {len}",
+                l.shape(),
+                l.strides(),
+                l.offset(),
+                l.max_offset() - 1
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that `a` and `b` have the same shape.
+pub(crate) fn check_same_shape(op: &'static str, a: &Layout, b: &Layout) -> Result<()> {
+    if a.shape() != b.shape() {
+        return Err(Error::shape(op, format!("operands of shapes {:?} and {:?}", a.shape(), b.shape())));
+    }
+    Ok(())
+}
+
+impl Backend for CudaBackend {
+    type Buf<T: Element> = CudaBuf<T>;
+    type IdxBuf = CudaIdxBuf;
+
+    fn device(&self) -> Device {
+        self.device
+    }
+
+    fn zeros<T: Element>(&self, n: usize) -> Result<CudaBuf<T>> {
+        self.fill_impl(n, T::zero())
+    }
+    fn fill<T: Element>(&self, n: usize, value: T) -> Result<CudaBuf<T>> {
+        self.fill_impl(n, value)
+    }
+    fn from_slice<T: Element>(&self, data: &[T]) -> Result<CudaBuf<T>> {
+        self.upload_impl(data)
+    }
+    fn to_vec<T: Element>(&self, x: &CudaBuf<T>, l: &Layout) -> Result<Vec<T>> {
+        self.to_vec_impl(x, l)
+    }
+    fn copy_contiguous<T: Element>(&self, x: &CudaBuf<T>, l: &Layout) -> Result<CudaBuf<T>> {
+        self.copy_contiguous_impl(x, l)
+    }
+    fn idx_from_slice(&self, data: &[Idx]) -> Result<CudaIdxBuf> {
+        self.idx_upload_impl(data)
+    }
+    fn idx_to_vec(&self, x: &CudaIdxBuf) -> Result<Vec<Idx>> {
+        self.idx_to_vec_impl(x)
+    }
+
+    fn unary<T: Element>(&self, op: UnaryOp, x: &CudaBuf<T>, l: &Layout) -> Result<CudaBuf<T>> {
+        self.unary_impl(op, x, l)
+    }
+    fn binary<T: Element>(
+        &self,
+        op: BinaryOp,
+        a: &CudaBuf<T>,
+        la: &Layout,
+        b: &CudaBuf<T>,
+        lb: &Layout,
+    ) -> Result<CudaBuf<T>> {
+        self.binary_impl(op, a, la, b, lb)
+    }
+    fn compare<T: Element>(
+        &self,
+        op: CmpOp,
+        a: &CudaBuf<T>,
+        la: &Layout,
+        b: &CudaBuf<T>,
+        lb: &Layout,
+    ) -> Result<CudaBuf<T>> {
+        self.compare_impl(op, a, la, b, lb)
+    }
+    fn select<T: Element>(
+        &self,
+        cond: &CudaBuf<T>,
+        lc: &Layout,
+        a: &CudaBuf<T>,
+        la: &Layout,
+        b: &CudaBuf<T>,
+        lb: &Layout,
+    ) -> Result<CudaBuf<T>> {
+        self.select_impl(cond, lc, a, la, b, lb)
+    }
+    fn affine<T: Element>(&self, x: &CudaBuf<T>, l: &Layout, mul: T, add: T) -> Result<CudaBuf<T>> {
+        self.affine_impl(x, l, mul, add)
+    }
+
+    fn reduce<T: Element>(
+        &self,
+        op: ReduceOp,
+        x: &CudaBuf<T>,
+        l: &Layout,
+        axis: usize,
+    ) -> Result<CudaBuf<T>> {
+        self.reduce_impl(op, x, l, axis)
+    }
+    fn argmax<T: Element>(&self, x: &CudaBuf<T>, l: &Layout, axis: usize) -> Result<CudaIdxBuf> {
+        self.argmax_impl(x, l, axis)
+    }
+    fn softmax<T: Element>(&self, x: &CudaBuf<T>, l: &Layout, axis: usize, log: bool) -> Result<CudaBuf<T>> {
+        self.softmax_impl(x, l, axis, log)
+    }
+
+    fn matmul<T: Element>(
+        &self,
+        a: &CudaBuf<T>,
+        la: &Layout,
+        b: &CudaBuf<T>,
+        lb: &Layout,
+    ) -> Result<CudaBuf<T>> {
+        self.matmul_impl(a, la, b, lb)
+    }
+    fn cholesky<T: Element>(&self, a: &CudaBuf<T>, la: &Layout) -> Result<CudaBuf<T>> {
+        self.cholesky_impl(a, la)
+    }
+    fn triangular_solve<T: Element>(
+        &self,
+        a: &CudaBuf<T>,
+        la: &Layout,
+        b: &CudaBuf<T>,
+        lb: &Layout,
+        lower: bool,
+        transpose: bool,
+    ) -> Result<CudaBuf<T>> {
+        self.triangular_solve_impl(a, la, b, lb, lower, transpose)
+    }
+
+    fn index_select<T: Element>(
+        &self,
+        x: &CudaBuf<T>,
+        l: &Layout,
+        axis: usize,
+        idx: &CudaIdxBuf,
+        n_idx: usize,
+    ) -> Result<CudaBuf<T>> {
+        self.index_select_impl(x, l, axis, idx, n_idx)
+    }
+    fn index_add<T: Element>(
+        &self,
+        dst: &CudaBuf<T>,
+        dst_shape: &[usize],
+        axis: usize,
+        idx: &CudaIdxBuf,
+        n_idx: usize,
+        src: &CudaBuf<T>,
+        ls: &Layout,
+    ) -> Result<CudaBuf<T>> {
+        self.index_add_impl(dst, dst_shape, axis, idx, n_idx, src, ls)
+    }
+    fn concat<T: Element>(&self, parts: &[(&CudaBuf<T>, &Layout)], axis: usize) -> Result<CudaBuf<T>> {
+        self.concat_impl(parts, axis)
+    }
+
+    fn uniform<T: Element>(&self, n: usize, st: PhiloxState, lo: T, hi: T) -> Result<CudaBuf<T>> {
+        self.random_impl("uniform", n, st, &[Arg::scalar(lo), Arg::scalar(hi)])
+    }
+    fn normal<T: Element>(&self, n: usize, st: PhiloxState, mean: T, std: T) -> Result<CudaBuf<T>> {
+        self.random_impl("normal", n, st, &[Arg::scalar(mean), Arg::scalar(std)])
+    }
+    fn dropout_mask<T: Element>(&self, n: usize, st: PhiloxState, keep: f64) -> Result<CudaBuf<T>> {
+        if !(keep > 0.0 && keep <= 1.0) {
+            return Err(Error::invalid("dropout_mask", format!("keep probability {keep} is not in (0, 1]")));
+        }
+        self.random_impl("dropout", n, st, &[Arg::F64(keep)])
+    }
+}
