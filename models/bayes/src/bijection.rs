@@ -33,10 +33,7 @@ impl Bijection {
             Bijection::Identity if x.is_finite() => Ok(x),
             Bijection::Exp if x > 0.0 && x.is_finite() => Ok(x.ln()),
             Bijection::Sigmoid if x > 0.0 && x < 1.0 => Ok((x / (1.0 - x)).ln()),
-            _ => Err(Error::invalid(
-                "Bijection::inverse",
-                format!("{x} is outside the support of {self:?}"),
-            )),
+            _ => Err(Error::invalid("Bijection::inverse", format!("{x} is outside the support of {self:?}"))),
         }
     }
 
@@ -78,10 +75,7 @@ impl Bijection {
     /// `log p_x(x)` and `d log p_x / dx` at `x = f(u)`, returns `(log p_u(u), d log p_u / du)`.
     #[inline]
     pub fn pullback(self, u: f64, logp_x: f64, dlogp_dx: f64) -> (f64, f64) {
-        (
-            logp_x + self.log_abs_det_jacobian(u),
-            dlogp_dx * self.dx_du(u) + self.dlog_jacobian_du(u),
-        )
+        (logp_x + self.log_abs_det_jacobian(u), dlogp_dx * self.dx_du(u) + self.dlog_jacobian_du(u))
     }
 }
 
@@ -99,8 +93,7 @@ mod tests {
                 let fd = (b.forward(u + h) - b.forward(u - h)) / (2.0 * h);
                 assert!((fd - b.dx_du(u)).abs() < 1e-7 * (1.0 + fd.abs()));
                 assert!((b.dx_du(u).ln() - b.log_abs_det_jacobian(u)).abs() < 1e-10);
-                let fdj =
-                    (b.log_abs_det_jacobian(u + h) - b.log_abs_det_jacobian(u - h)) / (2.0 * h);
+                let fdj = (b.log_abs_det_jacobian(u + h) - b.log_abs_det_jacobian(u - h)) / (2.0 * h);
                 assert!((fdj - b.dlog_jacobian_du(u)).abs() < 1e-7);
             }
         }

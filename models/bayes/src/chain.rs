@@ -66,12 +66,7 @@ impl ChainDraws {
     }
     /// All draws of parameter `j`.
     pub fn param(&self, j: usize) -> Vec<f64> {
-        self.draws
-            .iter()
-            .skip(j)
-            .step_by(self.dim)
-            .copied()
-            .collect()
+        self.draws.iter().skip(j).step_by(self.dim).copied().collect()
     }
     /// Divergent transitions after warm-up.
     pub fn divergences(&self) -> usize {
@@ -82,10 +77,7 @@ impl ChainDraws {
         if self.max_depth == 0 {
             return 0;
         }
-        self.stats
-            .iter()
-            .filter(|s| s.tree_depth >= self.max_depth)
-            .count()
+        self.stats.iter().filter(|s| s.tree_depth >= self.max_depth).count()
     }
     /// Mean acceptance statistic after warm-up.
     pub fn mean_accept(&self) -> f64 {
@@ -120,29 +112,20 @@ fn initial_point(density: &mut dyn LogDensity, init: &[f64]) -> Result<PhasePoin
     if init.len() != d {
         return Err(Error::shape(
             op,
-            format!(
-                "initial point has length {}, density has dim {d}",
-                init.len()
-            ),
+            format!("initial point has length {}, density has dim {d}", init.len()),
         ));
     }
     if d == 0 {
         return Err(Error::invalid(op, "the density has no parameters"));
     }
     if let Some(i) = init.iter().position(|x| !x.is_finite()) {
-        return Err(Error::numerical(
-            op,
-            format!("initial value {i} is {}", init[i]),
-        ));
+        return Err(Error::numerical(op, format!("initial value {i} is {}", init[i])));
     }
     let mut z = PhasePoint::new(d);
     z.q.copy_from_slice(init);
     let lp = density.log_density_and_grad(&z.q, &mut z.grad)?;
     if !lp.is_finite() {
-        return Err(Error::numerical(
-            op,
-            format!("log density is {lp} at the initial point {init:?}"),
-        ));
+        return Err(Error::numerical(op, format!("log density is {lp} at the initial point {init:?}")));
     }
     if let Some(i) = z.grad.iter().position(|g| !g.is_finite()) {
         return Err(Error::numerical(
@@ -168,10 +151,9 @@ pub fn run_chain(
     let mut current = initial_point(density, init)?;
     let mut metric = Metric::identity(cfg.metric, d);
     let (mut kernel, max_depth) = match cfg.algorithm {
-        Algorithm::Nuts { max_depth } => (
-            Kernel::Nuts(Box::new(Nuts::new(d, max_depth, cfg.max_delta_h))),
-            max_depth,
-        ),
+        Algorithm::Nuts { max_depth } => {
+            (Kernel::Nuts(Box::new(Nuts::new(d, max_depth, cfg.max_delta_h))), max_depth)
+        }
         Algorithm::Hmc { n_leapfrog } => (Kernel::Hmc(Hmc::new(d, n_leapfrog, cfg.max_delta_h)), 0),
     };
     let mut n_grad = 1u64;
@@ -181,11 +163,7 @@ pub fn run_chain(
     let mut warmup_divergences = 0;
 
     if cfg.warmup > 0 {
-        let mut ham = Hamiltonian {
-            density: &mut *density,
-            metric: &metric,
-            n_grad: 0,
-        };
+        let mut ham = Hamiltonian { density: &mut *density, metric: &metric, n_grad: 0 };
         eps = find_initial_step_size(&mut ham, rng, eps, &current, &mut scratch_z, &mut scratch)?;
         n_grad += ham.n_grad;
     }
@@ -194,11 +172,7 @@ pub fn run_chain(
     let mut mm = MassMatrixAdapter::new(cfg.metric, d);
 
     for it in 0..cfg.warmup {
-        let mut ham = Hamiltonian {
-            density: &mut *density,
-            metric: &metric,
-            n_grad: 0,
-        };
+        let mut ham = Hamiltonian { density: &mut *density, metric: &metric, n_grad: 0 };
         let st = kernel.transition(&mut ham, rng, eps, &mut current)?;
         n_grad += ham.n_grad;
         warmup_divergences += st.divergent as usize;
@@ -212,19 +186,8 @@ pub fn run_chain(
                 metric = mm.finish()?;
                 // The velocity stored with the current point belongs to the old metric; it is
                 // recomputed after the next momentum draw.
-                let mut ham = Hamiltonian {
-                    density: &mut *density,
-                    metric: &metric,
-                    n_grad: 0,
-                };
-                eps = find_initial_step_size(
-                    &mut ham,
-                    rng,
-                    eps,
-                    &current,
-                    &mut scratch_z,
-                    &mut scratch,
-                )?;
+                let mut ham = Hamiltonian { density: &mut *density, metric: &metric, n_grad: 0 };
+                eps = find_initial_step_size(&mut ham, rng, eps, &current, &mut scratch_z, &mut scratch)?;
                 n_grad += ham.n_grad;
                 da.restart(eps);
             }
@@ -235,19 +198,12 @@ pub fn run_chain(
         eps = da.final_step_size();
     }
     if !(eps > 0.0 && eps.is_finite()) {
-        return Err(Error::numerical(
-            "run_chain",
-            format!("adapted step size is {eps}"),
-        ));
+        return Err(Error::numerical("run_chain", format!("adapted step size is {eps}")));
     }
 
     let mut draws = Vec::with_capacity(cfg.draws * d);
     let mut stats = Vec::with_capacity(cfg.draws);
-    let mut ham = Hamiltonian {
-        density: &mut *density,
-        metric: &metric,
-        n_grad: 0,
-    };
+    let mut ham = Hamiltonian { density: &mut *density, metric: &metric, n_grad: 0 };
     for it in 0..cfg.draws {
         let st = kernel.transition(&mut ham, rng, eps, &mut current)?;
         draws.extend_from_slice(&current.q);

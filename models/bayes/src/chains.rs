@@ -19,9 +19,7 @@ pub fn uniform_inits(dim: usize, n_chains: usize, radius: f64, seed: u64) -> Vec
     (0..n_chains)
         .map(|c| {
             let mut rng = Philox::with_stream(seed, u64::MAX - c as u64);
-            (0..dim)
-                .map(|_| radius * (2.0 * rng.uniform() - 1.0))
-                .collect()
+            (0..dim).map(|_| radius * (2.0 * rng.uniform() - 1.0)).collect()
         })
         .collect()
 }
@@ -41,10 +39,7 @@ where
     F: Fn(usize) -> Result<D> + Sync,
 {
     if inits.is_empty() {
-        return Err(Error::invalid(
-            "sample_chains",
-            "no initial points: one per chain is needed",
-        ));
+        return Err(Error::invalid("sample_chains", "no initial points: one per chain is needed"));
     }
     cfg.validate()?;
     let results: Vec<Result<ChainDraws>> = inits
@@ -59,14 +54,8 @@ where
                 }
             };
             run_chain(&mut density, init, cfg, &mut rng, &mut report).map_err(|e| match e {
-                Error::Numerical { op, msg } => Error::Numerical {
-                    op,
-                    msg: format!("chain {c}: {msg}"),
-                },
-                Error::Invalid { op, msg } => Error::Invalid {
-                    op,
-                    msg: format!("chain {c}: {msg}"),
-                },
+                Error::Numerical { op, msg } => Error::Numerical { op, msg: format!("chain {c}: {msg}") },
+                Error::Invalid { op, msg } => Error::Invalid { op, msg: format!("chain {c}: {msg}") },
                 other => other,
             })
         })

@@ -63,10 +63,7 @@ impl SamplerConfig {
 
     /// Static HMC with `n_leapfrog` steps, otherwise Stan's defaults.
     pub fn hmc(n_leapfrog: usize) -> Self {
-        SamplerConfig {
-            algorithm: Algorithm::Hmc { n_leapfrog },
-            ..Self::default()
-        }
+        SamplerConfig { algorithm: Algorithm::Hmc { n_leapfrog }, ..Self::default() }
     }
 
     /// Sets warm-up and draw counts.
@@ -106,17 +103,11 @@ impl SamplerConfig {
     pub fn validate(&self) -> Result<()> {
         let op = "SamplerConfig";
         if !(self.step_size > 0.0 && self.step_size.is_finite()) {
-            return Err(Error::invalid(
-                op,
-                format!("step size {} must be finite and > 0", self.step_size),
-            ));
+            return Err(Error::invalid(op, format!("step size {} must be finite and > 0", self.step_size)));
         }
         match self.algorithm {
             Algorithm::Nuts { max_depth } if !(1..=30).contains(&max_depth) => {
-                return Err(Error::invalid(
-                    op,
-                    format!("max_depth {max_depth} must be in 1..=30"),
-                ));
+                return Err(Error::invalid(op, format!("max_depth {max_depth} must be in 1..=30")));
             }
             Algorithm::Hmc { n_leapfrog: 0 } => {
                 return Err(Error::invalid(op, "n_leapfrog must be >= 1"));
@@ -124,10 +115,7 @@ impl SamplerConfig {
             _ => {}
         }
         if self.max_delta_h.is_nan() || self.max_delta_h <= 0.0 {
-            return Err(Error::invalid(
-                op,
-                format!("max_delta_h {} must be > 0", self.max_delta_h),
-            ));
+            return Err(Error::invalid(op, format!("max_delta_h {} must be > 0", self.max_delta_h)));
         }
         if self.draws == 0 {
             return Err(Error::invalid(op, "draws must be >= 1"));

@@ -32,13 +32,7 @@ impl Posterior {
                 let _ = write!(
                     line,
                     "{c},{i},{},{},{},{},{},{},{}",
-                    s.lp,
-                    s.accept_stat,
-                    s.step_size,
-                    s.tree_depth,
-                    s.n_leapfrog,
-                    s.divergent as u8,
-                    s.energy
+                    s.lp, s.accept_stat, s.step_size, s.tree_depth, s.n_leapfrog, s.divergent as u8, s.energy
                 );
                 for x in chain.draw(i) {
                     let _ = write!(line, ",{x}");

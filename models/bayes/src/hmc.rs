@@ -17,12 +17,7 @@ pub struct Hmc {
 impl Hmc {
     /// A sampler for `dim` parameters (`n_leapfrog >= 1`, checked by the caller).
     pub fn new(dim: usize, n_leapfrog: usize, max_delta_h: f64) -> Self {
-        Hmc {
-            n_leapfrog,
-            max_delta_h,
-            z: PhasePoint::new(dim),
-            scratch: vec![0.0; dim],
-        }
+        Hmc { n_leapfrog, max_delta_h, z: PhasePoint::new(dim), scratch: vec![0.0; dim] }
     }
 
     /// One transition from `current`; on acceptance `current` becomes the end point.
@@ -51,11 +46,7 @@ impl Hmc {
             }
         }
         let h = z.energy();
-        let accept = if divergent {
-            0.0
-        } else {
-            (h0 - h).exp().min(1.0)
-        };
+        let accept = if divergent { 0.0 } else { (h0 - h).exp().min(1.0) };
         if !divergent && rng.uniform() < accept {
             current.copy_from(z);
         }

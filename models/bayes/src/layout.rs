@@ -45,10 +45,7 @@ impl ParamLayout {
     /// Appends a block `name` of `shape` constrained through `bijection`.
     pub fn block(mut self, name: &str, shape: &[usize], bijection: Bijection) -> Result<Self> {
         if self.blocks.iter().any(|b| b.name == name) {
-            return Err(Error::invalid(
-                "ParamLayout::block",
-                format!("duplicate block name {name:?}"),
-            ));
+            return Err(Error::invalid("ParamLayout::block", format!("duplicate block name {name:?}")));
         }
         let n: usize = shape.iter().product();
         self.blocks.push(ParamBlock {
@@ -75,19 +72,13 @@ impl ParamLayout {
     pub fn find(&self, name: &str) -> Result<&ParamBlock> {
         self.blocks.iter().find(|b| b.name == name).ok_or_else(|| {
             let known: Vec<&str> = self.blocks.iter().map(|b| b.name.as_str()).collect();
-            Error::index(
-                "ParamLayout::find",
-                format!("no block {name:?}; blocks are {known:?}"),
-            )
+            Error::index("ParamLayout::find", format!("no block {name:?}; blocks are {known:?}"))
         })
     }
 
     fn check_len(&self, op: &'static str, what: &str, len: usize) -> Result<()> {
         if len != self.dim {
-            return Err(Error::shape(
-                op,
-                format!("{what} has length {len}, layout has {}", self.dim),
-            ));
+            return Err(Error::shape(op, format!("{what} has length {len}, layout has {}", self.dim)));
         }
         Ok(())
     }
@@ -142,10 +133,7 @@ impl ParamLayout {
         for b in &self.blocks {
             for i in b.range.clone() {
                 theta[i] = b.bijection.inverse(x[i]).map_err(|e| {
-                    Error::invalid(
-                        "ParamLayout::unconstrain",
-                        format!("block {:?}: {e}", b.name),
-                    )
+                    Error::invalid("ParamLayout::unconstrain", format!("block {:?}: {e}", b.name))
                 })?;
             }
         }
@@ -190,10 +178,7 @@ mod tests {
             .block("p", &[1], Bijection::Sigmoid)
             .unwrap();
         assert_eq!(l.dim(), 6);
-        assert_eq!(
-            l.names(),
-            vec!["a[0,0]", "a[0,1]", "a[1,0]", "a[1,1]", "s", "p[0]"]
-        );
+        assert_eq!(l.names(), vec!["a[0,0]", "a[0,1]", "a[1,0]", "a[1,1]", "s", "p[0]"]);
         let x = [1.0, -2.0, 3.0, 4.0, 2.5, 0.25];
         let mut th = [0.0; 6];
         l.unconstrain(&x, &mut th).unwrap();
@@ -208,8 +193,6 @@ mod tests {
         assert!(l.get(&th, "nope").is_err());
         assert!(l.get(&th[..3], "a").is_err());
         assert!(l.clone().block("a", &[1], Bijection::Identity).is_err());
-        assert!(l
-            .unconstrain(&[0.0, 0.0, 0.0, 0.0, -1.0, 0.5], &mut th)
-            .is_err());
+        assert!(l.unconstrain(&[0.0, 0.0, 0.0, 0.0, -1.0, 0.5], &mut th).is_err());
     }
 }

@@ -43,10 +43,7 @@ pub fn dot2_sum(s1: &[f64], s2: &[f64], a: &[f64], b: &[f64]) -> (f64, f64) {
         t1 += s1[i] * r;
         t2 += s2[i] * r;
     }
-    (
-        (acc1[0] + acc1[2]) + (acc1[1] + acc1[3]) + t1,
-        (acc2[0] + acc2[2]) + (acc2[1] + acc2[3]) + t2,
-    )
+    ((acc1[0] + acc1[2]) + (acc1[1] + acc1[3]) + t1, (acc2[0] + acc2[2]) + (acc2[1] + acc2[3]) + t2)
 }
 
 #[cfg(test)]

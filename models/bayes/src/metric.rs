@@ -41,11 +41,7 @@ pub fn cholesky(op: &'static str, a: &[f64], n: usize) -> Result<Vec<f64>> {
             }
             if i == j {
                 if !(s.is_finite() && s > 0.0) {
-                    return Err(Error::NotPositiveDefinite {
-                        op,
-                        pivot: i,
-                        value: s,
-                    });
+                    return Err(Error::NotPositiveDefinite { op, pivot: i, value: s });
                 }
                 l[i * n + i] = s.sqrt();
             } else {
@@ -66,10 +62,7 @@ impl Metric {
                 for i in 0..dim {
                     m[i * dim + i] = 1.0;
                 }
-                Metric::Dense {
-                    inv_mass: m.clone(),
-                    chol: m,
-                }
+                Metric::Dense { inv_mass: m.clone(), chol: m }
             }
         }
     }
@@ -79,10 +72,7 @@ impl Metric {
         if inv_mass.len() != dim * dim {
             return Err(Error::shape(
                 "Metric::dense",
-                format!(
-                    "inverse mass has {} entries, expected {dim}x{dim}",
-                    inv_mass.len()
-                ),
+                format!("inverse mass has {} entries, expected {dim}x{dim}", inv_mass.len()),
             ));
         }
         let chol = cholesky("Metric::dense", &inv_mass, dim)?;
@@ -91,11 +81,7 @@ impl Metric {
 
     /// A diagonal metric; every entry must be finite and positive.
     pub fn diagonal(inv_mass: Vec<f64>) -> Result<Self> {
-        if let Some((i, v)) = inv_mass
-            .iter()
-            .enumerate()
-            .find(|(_, v)| !(**v > 0.0 && v.is_finite()))
-        {
+        if let Some((i, v)) = inv_mass.iter().enumerate().find(|(_, v)| !(**v > 0.0 && v.is_finite())) {
             return Err(Error::numerical(
                 "Metric::diagonal",
                 format!("inverse mass entry {i} is {v}, must be finite and > 0"),

@@ -162,21 +162,12 @@ impl Nuts {
         t.z_bck.copy_from(&t.z);
         // `current` doubles as z_sample.
         current.copy_from(&t.z);
-        for buf in [
-            &mut t.p_fwd_fwd,
-            &mut t.p_fwd_bck,
-            &mut t.p_bck_fwd,
-            &mut t.p_bck_bck,
-            &mut t.rho,
-        ] {
+        for buf in [&mut t.p_fwd_fwd, &mut t.p_fwd_bck, &mut t.p_bck_fwd, &mut t.p_bck_bck, &mut t.rho] {
             buf.copy_from_slice(&t.z.p);
         }
-        for buf in [
-            &mut t.p_sharp_fwd_fwd,
-            &mut t.p_sharp_fwd_bck,
-            &mut t.p_sharp_bck_fwd,
-            &mut t.p_sharp_bck_bck,
-        ] {
+        for buf in
+            [&mut t.p_sharp_fwd_fwd, &mut t.p_sharp_fwd_bck, &mut t.p_sharp_bck_fwd, &mut t.p_sharp_bck_bck]
+        {
             buf.copy_from_slice(&t.z.v);
         }
         let h0 = t.z.energy();
@@ -244,9 +235,7 @@ impl Nuts {
             }
             depth += 1;
             // Biased progressive sampling: prefer the new subtree.
-            if lsw_subtree > log_sum_weight
-                || ctx.rng.uniform() < (lsw_subtree - log_sum_weight).exp()
-            {
+            if lsw_subtree > log_sum_weight || ctx.rng.uniform() < (lsw_subtree - log_sum_weight).exp() {
                 current.copy_from(&t.z_propose);
             }
             log_sum_weight = log_sum_exp(log_sum_weight, lsw_subtree);
@@ -256,18 +245,8 @@ impl Nuts {
             let zeros = &mut t.scratch;
             zeros.fill(0.0);
             let persist = criterion(&t.p_sharp_bck_bck, &t.p_sharp_fwd_fwd, &t.rho, zeros)
-                && criterion(
-                    &t.p_sharp_bck_bck,
-                    &t.p_sharp_fwd_bck,
-                    &t.rho_bck,
-                    &t.p_fwd_bck,
-                )
-                && criterion(
-                    &t.p_sharp_bck_fwd,
-                    &t.p_sharp_fwd_fwd,
-                    &t.rho_fwd,
-                    &t.p_bck_fwd,
-                );
+                && criterion(&t.p_sharp_bck_bck, &t.p_sharp_fwd_bck, &t.rho_bck, &t.p_fwd_bck)
+                && criterion(&t.p_sharp_bck_fwd, &t.p_sharp_fwd_fwd, &t.rho_fwd, &t.p_bck_fwd);
             if !persist {
                 break;
             }
@@ -374,17 +353,7 @@ fn build_tree(
         *r += a + b;
     }
     let persist = criterion(p_sharp_beg, p_sharp_end, &lv.rho_init, &lv.rho_final)
-        && criterion(
-            p_sharp_beg,
-            &lv.p_sharp_final_beg,
-            &lv.rho_init,
-            &lv.p_final_beg,
-        )
-        && criterion(
-            &lv.p_sharp_init_end,
-            p_sharp_end,
-            &lv.rho_final,
-            &lv.p_init_end,
-        );
+        && criterion(p_sharp_beg, &lv.p_sharp_final_beg, &lv.rho_init, &lv.p_final_beg)
+        && criterion(&lv.p_sharp_init_end, p_sharp_end, &lv.rho_final, &lv.p_init_end);
     Ok(persist)
 }

@@ -19,10 +19,7 @@ impl Posterior {
             return Err(Error::invalid(op, "no chains"));
         };
         if names.len() != first.dim {
-            return Err(Error::shape(
-                op,
-                format!("{} names for {} parameters", names.len(), first.dim),
-            ));
+            return Err(Error::shape(op, format!("{} names for {} parameters", names.len(), first.dim)));
         }
         for (i, c) in chains.iter().enumerate() {
             if c.dim != first.dim || c.len() != first.len() {
@@ -76,19 +73,13 @@ impl Posterior {
     /// Draws of parameter `j`, one vector per chain.
     pub fn param(&self, j: usize) -> Result<Vec<Vec<f64>>> {
         if j >= self.dim() {
-            return Err(Error::index(
-                "Posterior::param",
-                format!("parameter {j} of {}", self.dim()),
-            ));
+            return Err(Error::index("Posterior::param", format!("parameter {j} of {}", self.dim())));
         }
         Ok(self.chains.iter().map(|c| c.param(j)).collect())
     }
     /// Draws of `f(draw)` for a scalar function of the parameters, one vector per chain.
     pub fn map<F: Fn(&[f64]) -> f64>(&self, f: F) -> Vec<Vec<f64>> {
-        self.chains
-            .iter()
-            .map(|c| (0..c.len()).map(|i| f(c.draw(i))).collect())
-            .collect()
+        self.chains.iter().map(|c| (0..c.len()).map(|i| f(c.draw(i))).collect()).collect()
     }
     /// Divergent transitions after warm-up, all chains.
     pub fn divergences(&self) -> usize {

@@ -21,20 +21,12 @@ pub struct PredictiveSummary {
 impl Posterior {
     /// Runs `predict(theta, out)` (writing `n_out` values) on every draw and summarises the
     /// outputs; `probs` in `[0, 1]` (e.g. `[0.05, 0.5, 0.95]` for a 90% band).
-    pub fn predictive<F>(
-        &self,
-        n_out: usize,
-        probs: &[f64],
-        mut predict: F,
-    ) -> Result<PredictiveSummary>
+    pub fn predictive<F>(&self, n_out: usize, probs: &[f64], mut predict: F) -> Result<PredictiveSummary>
     where
         F: FnMut(&[f64], &mut [f64]) -> Result<()>,
     {
         if let Some(p) = probs.iter().find(|p| !(0.0..=1.0).contains(*p)) {
-            return Err(Error::invalid(
-                "Posterior::predictive",
-                format!("probability {p} outside [0, 1]"),
-            ));
+            return Err(Error::invalid("Posterior::predictive", format!("probability {p} outside [0, 1]")));
         }
         let n_draws = self.n_chains() * self.n_draws();
         let mut all = vec![0.0; n_draws * n_out];
@@ -61,18 +53,13 @@ impl Posterior {
             }
             let m = col.iter().sum::<f64>() / n_draws as f64;
             mean[j] = m;
-            variance[j] = col.iter().map(|x| (x - m) * (x - m)).sum::<f64>()
-                / (n_draws as f64 - 1.0).max(1.0);
+            variance[j] =
+                col.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n_draws as f64 - 1.0).max(1.0);
             col.sort_by(f64::total_cmp);
             for (q, &p) in quantiles.iter_mut().zip(probs) {
                 q[j] = quantile_sorted(&col, p);
             }
         }
-        Ok(PredictiveSummary {
-            mean,
-            variance,
-            probs: probs.to_vec(),
-            quantiles,
-        })
+        Ok(PredictiveSummary { mean, variance, probs: probs.to_vec(), quantiles })
     }
 }

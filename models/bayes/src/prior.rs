@@ -184,10 +184,7 @@ mod tests {
                 let e = 1e-6;
                 let fd = (p.log_density(x + e) - p.log_density(x - e)) / (2.0 * e);
                 let g = p.log_density_and_grad(x).1;
-                assert!(
-                    (fd - g).abs() < 1e-6 * (1.0 + g.abs()),
-                    "{p:?} at {x}: {fd} vs {g}"
-                );
+                assert!((fd - g).abs() < 1e-6 * (1.0 + g.abs()), "{p:?} at {x}: {fd} vs {g}");
             }
         }
     }
@@ -201,14 +198,8 @@ mod tests {
         assert!(Prior::gamma(1.0, f64::INFINITY).is_err());
         assert!(Prior::half_cauchy(0.0).is_err());
         assert!(Prior::log_normal(0.0, -2.0).is_err());
-        assert_eq!(
-            Prior::gamma(2.0, 1.0).unwrap().log_density(-1.0),
-            f64::NEG_INFINITY
-        );
+        assert_eq!(Prior::gamma(2.0, 1.0).unwrap().log_density(-1.0), f64::NEG_INFINITY);
         let mut g = [0.0; 2];
-        assert!(Prior::normal(0.0, 1.0)
-            .unwrap()
-            .accumulate(&[0.0], &mut g)
-            .is_err());
+        assert!(Prior::normal(0.0, 1.0).unwrap().accumulate(&[0.0], &mut g).is_err());
     }
 }

@@ -69,13 +69,7 @@ pub struct SghmcConfig {
 
 impl Default for SghmcConfig {
     fn default() -> Self {
-        SghmcConfig {
-            lr: 1e-2,
-            mdecay: 0.05,
-            burn_in: 3000,
-            draws: 1000,
-            thin: 10,
-        }
+        SghmcConfig { lr: 1e-2, mdecay: 0.05, burn_in: 3000, draws: 1000, thin: 10 }
     }
 }
 
@@ -84,16 +78,10 @@ impl SghmcConfig {
     pub fn validate(&self) -> Result<()> {
         let op = "SghmcConfig";
         if !(self.lr > 0.0 && self.lr.is_finite()) {
-            return Err(Error::invalid(
-                op,
-                format!("lr {} must be finite and > 0", self.lr),
-            ));
+            return Err(Error::invalid(op, format!("lr {} must be finite and > 0", self.lr)));
         }
         if !(self.mdecay > 0.0 && self.mdecay < 1.0) {
-            return Err(Error::invalid(
-                op,
-                format!("mdecay {} must be in (0, 1)", self.mdecay),
-            ));
+            return Err(Error::invalid(op, format!("mdecay {} must be in (0, 1)", self.mdecay)));
         }
         if self.thin == 0 || self.draws == 0 {
             return Err(Error::invalid(op, "thin and draws must be >= 1"));
@@ -117,10 +105,7 @@ pub fn run_sghmc(
     if init.len() != d || d == 0 {
         return Err(Error::shape(
             op,
-            format!(
-                "initial point has length {}, density has dim {d}",
-                init.len()
-            ),
+            format!("initial point has length {}, density has dim {d}", init.len()),
         ));
     }
     let mut theta = init.to_vec();
@@ -168,9 +153,7 @@ pub fn run_sghmc(
         let ok = match density.minibatch_log_density_and_grad(&theta, rng, &mut grad) {
             Ok(l) => {
                 lp = l;
-                l.is_finite()
-                    && grad.iter().all(|x| x.is_finite())
-                    && theta.iter().all(|x| x.is_finite())
+                l.is_finite() && grad.iter().all(|x| x.is_finite()) && theta.iter().all(|x| x.is_finite())
             }
             Err(Error::Numerical { .. }) => false,
             Err(e) => return Err(e),
@@ -242,10 +225,7 @@ where
     F: Fn(usize) -> Result<D> + Sync,
 {
     if inits.is_empty() {
-        return Err(Error::invalid(
-            "sample_sghmc_chains",
-            "no initial points: one per chain is needed",
-        ));
+        return Err(Error::invalid("sample_sghmc_chains", "no initial points: one per chain is needed"));
     }
     let results: Vec<Result<ChainDraws>> = inits
         .par_iter()

@@ -56,17 +56,11 @@ pub struct Summary {
 impl Summary {
     /// Smallest bulk ESS over the parameters.
     pub fn min_ess_bulk(&self) -> f64 {
-        self.rows
-            .iter()
-            .map(|r| r.ess_bulk)
-            .fold(f64::INFINITY, f64::min)
+        self.rows.iter().map(|r| r.ess_bulk).fold(f64::INFINITY, f64::min)
     }
     /// Largest R-hat over the parameters.
     pub fn max_rhat(&self) -> f64 {
-        self.rows
-            .iter()
-            .map(|r| r.r_hat)
-            .fold(f64::NEG_INFINITY, f64::max)
+        self.rows.iter().map(|r| r.r_hat).fold(f64::NEG_INFINITY, f64::max)
     }
 }
 
@@ -114,13 +108,7 @@ impl Posterior {
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let w = self
-            .rows
-            .iter()
-            .map(|r| r.name.len())
-            .max()
-            .unwrap_or(4)
-            .max(4);
+        let w = self.rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
         writeln!(
             f,
             "{:<w$} {:>9} {:>8} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8} {:>6}",
@@ -130,16 +118,7 @@ impl fmt::Display for Summary {
             writeln!(
                 f,
                 "{:<w$} {:>9.3} {:>8.3} {:>9.3} {:>9.3} {:>9.3} {:>9.4} {:>8.0} {:>8.0} {:>6.3}",
-                r.name,
-                r.mean,
-                r.sd,
-                r.q5,
-                r.q50,
-                r.q95,
-                r.mcse_mean,
-                r.ess_bulk,
-                r.ess_tail,
-                r.r_hat
+                r.name, r.mean, r.sd, r.q5, r.q50, r.q95, r.mcse_mean, r.ess_bulk, r.ess_tail, r.r_hat
             )?;
         }
         let eps: Vec<String> = self.step_sizes.iter().map(|e| format!("{e:.3}")).collect();

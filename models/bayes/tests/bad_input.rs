@@ -28,11 +28,7 @@ fn nan_log_density_at_the_initial_point_is_an_error() {
     });
     let e = run(d, &[0.0, 0.0], &SamplerConfig::nuts()).unwrap_err();
     assert!(matches!(e, Error::Numerical { .. }), "{e}");
-    assert!(
-        e.to_string()
-            .contains("log density is NaN at the initial point"),
-        "{e}"
-    );
+    assert!(e.to_string().contains("log density is NaN at the initial point"), "{e}");
 }
 
 #[test]
@@ -44,12 +40,7 @@ fn non_finite_gradient_at_the_initial_point_is_an_error() {
     });
     let e = run(d, &[0.0, 0.0], &SamplerConfig::nuts()).unwrap_err();
     assert!(e.to_string().contains("gradient entry 1 is inf"), "{e}");
-    let e = run(
-        FnDensity::new(2, normal),
-        &[0.0, f64::NAN],
-        &SamplerConfig::nuts(),
-    )
-    .unwrap_err();
+    let e = run(FnDensity::new(2, normal), &[0.0, f64::NAN], &SamplerConfig::nuts()).unwrap_err();
     assert!(e.to_string().contains("initial value 1 is NaN"), "{e}");
     let e = run(FnDensity::new(2, normal), &[0.0], &SamplerConfig::nuts()).unwrap_err();
     assert!(matches!(e, Error::Shape { .. }), "{e}");
@@ -58,40 +49,17 @@ fn non_finite_gradient_at_the_initial_point_is_an_error() {
 #[test]
 fn bad_step_sizes_and_settings_are_errors() {
     for eps in [0.0, -0.1, f64::NAN, f64::INFINITY] {
-        for cfg in [
-            SamplerConfig::nuts().step_size(eps),
-            SamplerConfig::hmc(5).step_size(eps),
-        ] {
+        for cfg in [SamplerConfig::nuts().step_size(eps), SamplerConfig::hmc(5).step_size(eps)] {
             let e = run(FnDensity::new(1, normal), &[0.0], &cfg).unwrap_err();
-            assert!(
-                matches!(e, Error::Invalid { .. }) && e.to_string().contains("step size"),
-                "{e}"
-            );
+            assert!(matches!(e, Error::Invalid { .. }) && e.to_string().contains("step size"), "{e}");
         }
     }
     assert!(run(FnDensity::new(1, normal), &[0.0], &SamplerConfig::hmc(0)).is_err());
-    assert!(run(
-        FnDensity::new(1, normal),
-        &[0.0],
-        &SamplerConfig::nuts().max_depth(0)
-    )
-    .is_err());
-    assert!(run(
-        FnDensity::new(1, normal),
-        &[0.0],
-        &SamplerConfig::nuts().target_accept(1.5)
-    )
-    .is_err());
+    assert!(run(FnDensity::new(1, normal), &[0.0], &SamplerConfig::nuts().max_depth(0)).is_err());
+    assert!(run(FnDensity::new(1, normal), &[0.0], &SamplerConfig::nuts().target_accept(1.5)).is_err());
     let none: Vec<Vec<f64>> = vec![];
-    assert!(sample_chains(
-        |_| Ok(FnDensity::new(1, normal)),
-        &none,
-        &SamplerConfig::nuts(),
-        0,
-        None,
-        None
-    )
-    .is_err());
+    assert!(sample_chains(|_| Ok(FnDensity::new(1, normal)), &none, &SamplerConfig::nuts(), 0, None, None)
+        .is_err());
 }
 
 #[test]
@@ -117,19 +85,11 @@ fn nan_and_errors_during_sampling_are_counted_divergences() {
     assert!(chain.divergences() > 0);
     for i in 0..chain.len() {
         let x = chain.draw(i)[0];
-        assert!(
-            (-1.0..=1.0).contains(&x),
-            "draw {x} outside the finite region"
-        );
+        assert!((-1.0..=1.0).contains(&x), "draw {x} outside the finite region");
     }
     // Same with static HMC.
-    let d = FnDensity::new(1, |x: &[f64], g: &mut [f64]| {
-        if x[0] > 1.0 {
-            Ok(f64::NAN)
-        } else {
-            normal(x, g)
-        }
-    });
+    let d =
+        FnDensity::new(1, |x: &[f64], g: &mut [f64]| if x[0] > 1.0 { Ok(f64::NAN) } else { normal(x, g) });
     let chain = run(d, &[0.0], &SamplerConfig::hmc(8).iterations(100, 200)).unwrap();
     assert!(chain.divergences() > 0);
 }

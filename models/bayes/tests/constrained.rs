@@ -3,9 +3,7 @@
 
 mod common;
 use common::*;
-use weft_bayes::{
-    sample_chains, uniform_inits, Bijection, FnDensity, ParamLayout, Prior, SamplerConfig,
-};
+use weft_bayes::{sample_chains, uniform_inits, Bijection, FnDensity, ParamLayout, Prior, SamplerConfig};
 
 #[test]
 fn gamma_and_lognormal_priors_through_bijections() {
@@ -38,15 +36,8 @@ fn gamma_and_lognormal_priors_through_bijections() {
         }))
     };
     let cfg = SamplerConfig::nuts().iterations(500, 1000);
-    let post = sample_chains(
-        make,
-        &uniform_inits(3, 4, 2.0, 1),
-        &cfg,
-        4,
-        Some(layout.names()),
-        None,
-    )
-    .unwrap();
+    let post =
+        sample_chains(make, &uniform_inits(3, 4, 2.0, 1), &cfg, 4, Some(layout.names()), None).unwrap();
     assert_eq!(post.divergences(), 0);
     assert_expectation(&post, "E[sigma]", |t| t[0].exp(), 1.5);
     assert_expectation(&post, "E[sigma^2]", |t| (2.0 * t[0]).exp(), 3.0);
@@ -61,10 +52,7 @@ fn tree_depth_limit_and_gradient_counts_are_reported() {
     // A badly scaled Gaussian (sds 1 and 100) with the unit metric needs long trajectories:
     // with max depth 3 most trees saturate.
     let prec = vec![1.0, 0.0, 0.0, 1e-4];
-    let cfg = SamplerConfig::nuts()
-        .iterations(200, 200)
-        .metric(weft_bayes::MetricKind::Unit)
-        .max_depth(3);
+    let cfg = SamplerConfig::nuts().iterations(200, 200).metric(weft_bayes::MetricKind::Unit).max_depth(3);
     let post = sample_chains(
         |_| Ok(gaussian_with_precision(prec.clone())),
         &uniform_inits(2, 2, 2.0, 1),
@@ -74,23 +62,13 @@ fn tree_depth_limit_and_gradient_counts_are_reported() {
         None,
     )
     .unwrap();
-    assert!(
-        post.max_depth_hits() > 100,
-        "hits {}",
-        post.max_depth_hits()
-    );
+    assert!(post.max_depth_hits() > 100, "hits {}", post.max_depth_hits());
     for c in post.chains() {
-        assert!(c
-            .stats
-            .iter()
-            .all(|s| s.tree_depth <= 3 && s.n_leapfrog <= 7));
+        assert!(c.stats.iter().all(|s| s.tree_depth <= 3 && s.n_leapfrog <= 7));
         let kept: u64 = c.stats.iter().map(|s| s.n_leapfrog as u64).sum();
         // Gradient evaluations: kept transitions + warm-up transitions + step-size searches + 1.
         assert!(c.n_grad_evals > kept + 200);
         assert!(c.n_grad_evals <= kept + 200 * 7 + 1 + 2 * 1100);
     }
-    assert_eq!(
-        post.summary().unwrap().max_depth_hits,
-        post.max_depth_hits()
-    );
+    assert_eq!(post.summary().unwrap().max_depth_hits, post.max_depth_hits());
 }

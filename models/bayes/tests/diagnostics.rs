@@ -26,26 +26,15 @@ fn ess_of_ar1_matches_analytic_value() {
     // Sokal: var(tau_hat) / tau^2 ~ 2 (2W + 1) / N for a truncation window W; Geyer's window
     // for phi = 0.5 stays below W = 40 lags, so the relative sd is below sqrt(162 / N).
     let rel_sd = (2.0 * (2.0 * 40.0 + 1.0) / total).sqrt();
-    for (what, e) in [
-        ("ess_mean", ess_mean(&refs).unwrap()),
-        ("ess_bulk", ess_bulk(&refs).unwrap()),
-    ] {
-        assert!(
-            ((e - truth) / truth).abs() < 5.0 * rel_sd,
-            "{what} {e} vs {truth}"
-        );
+    for (what, e) in [("ess_mean", ess_mean(&refs).unwrap()), ("ess_bulk", ess_bulk(&refs).unwrap())] {
+        assert!(((e - truth) / truth).abs() < 5.0 * rel_sd, "{what} {e} vs {truth}");
     }
     // Independent draws: ESS ~ N (the tail ESS of an indicator too).
-    let iid: Vec<Vec<f64>> = (0..m)
-        .map(|_| (0..n).map(|_| rng.normal()).collect())
-        .collect();
+    let iid: Vec<Vec<f64>> = (0..m).map(|_| (0..n).map(|_| rng.normal()).collect()).collect();
     let refs: Vec<&[f64]> = iid.iter().map(|c| c.as_slice()).collect();
     let rel_sd = (2.0 * 81.0 / total).sqrt();
     let e = ess_tail(&refs).unwrap();
-    assert!(
-        ((e - total) / total).abs() < 5.0 * rel_sd,
-        "tail ess {e} vs {total}"
-    );
+    assert!(((e - total) / total).abs() < 5.0 * rel_sd, "tail ess {e} vs {total}");
 }
 
 #[test]

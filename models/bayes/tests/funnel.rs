@@ -12,15 +12,8 @@ const D: usize = 10;
 fn non_centred_funnel_has_no_divergences() {
     // Parameters (v_raw, z_1..z_9), all N(0, 1); v = 3 v_raw, x_i = exp(v / 2) z_i.
     let cfg = SamplerConfig::nuts().iterations(1000, 1000);
-    let post = sample_chains(
-        |_| Ok(std_normal(D)),
-        &uniform_inits(D, 4, 2.0, 3),
-        &cfg,
-        31,
-        None,
-        None,
-    )
-    .unwrap();
+    let post =
+        sample_chains(|_| Ok(std_normal(D)), &uniform_inits(D, 4, 2.0, 3), &cfg, 31, None, None).unwrap();
     assert_eq!(post.divergences(), 0);
     assert_expectation(&post, "v", |t| 3.0 * t[0], 0.0);
     assert_expectation(&post, "v^2", |t| 9.0 * t[0] * t[0], 9.0);
@@ -39,15 +32,8 @@ fn centred_funnel_reports_divergences() {
         Ok(-v * v / 18.0 - 0.5 * ss * e - 0.5 * (D - 1) as f64 * v)
     });
     let cfg = SamplerConfig::nuts().iterations(1000, 1000);
-    let post = sample_chains(
-        |_| Ok(funnel.clone()),
-        &uniform_inits(D, 4, 2.0, 3),
-        &cfg,
-        3,
-        None,
-        None,
-    )
-    .unwrap();
+    let post =
+        sample_chains(|_| Ok(funnel.clone()), &uniform_inits(D, 4, 2.0, 3), &cfg, 3, None, None).unwrap();
     let s = post.summary().unwrap();
     assert!(post.divergences() > 0, "centred funnel without divergences");
     assert_eq!(s.divergences, post.divergences());

@@ -19,11 +19,7 @@ fn nuts_100d_standard_normal_means_and_variances() {
         assert_expectation(&post, "variance", |x| x[j] * x[j], 1.0);
     }
     // Dual averaging targets 0.8; the realised mean acceptance is close to it.
-    assert!(
-        (post.mean_accept() - 0.8).abs() < 0.1,
-        "accept {}",
-        post.mean_accept()
-    );
+    assert!((post.mean_accept() - 0.8).abs() < 0.1, "accept {}", post.mean_accept());
 }
 
 #[test]
@@ -32,19 +28,10 @@ fn nuts_correlated_gaussian_with_dense_metric() {
     let (s, rho) = (3.0, 0.95);
     let det = s * s * (1.0 - rho * rho);
     let prec = vec![s * s / det, -rho * s / det, -rho * s / det, 1.0 / det];
-    let cfg = SamplerConfig::nuts()
-        .iterations(1000, 1000)
-        .metric(MetricKind::Dense);
+    let cfg = SamplerConfig::nuts().iterations(1000, 1000).metric(MetricKind::Dense);
     let inits = uniform_inits(2, 4, 2.0, 2);
-    let post = sample_chains(
-        |_| Ok(gaussian_with_precision(prec.clone())),
-        &inits,
-        &cfg,
-        5,
-        None,
-        None,
-    )
-    .unwrap();
+    let post =
+        sample_chains(|_| Ok(gaussian_with_precision(prec.clone())), &inits, &cfg, 5, None, None).unwrap();
     assert_eq!(post.divergences(), 0);
     assert_expectation(&post, "mean x", |x| x[0], 0.0);
     assert_expectation(&post, "mean y", |x| x[1], 0.0);
@@ -61,13 +48,9 @@ fn nuts_correlated_gaussian_with_dense_metric() {
         m => panic!("expected a dense metric, got {m:?}"),
     }
     // With the right metric the target is isotropic: trees stay shallow.
-    let mean_depth: f64 = post
-        .chains()
-        .iter()
-        .flat_map(|c| c.stats.iter())
-        .map(|s| s.tree_depth as f64)
-        .sum::<f64>()
-        / (4.0 * 1000.0);
+    let mean_depth: f64 =
+        post.chains().iter().flat_map(|c| c.stats.iter()).map(|s| s.tree_depth as f64).sum::<f64>()
+            / (4.0 * 1000.0);
     assert!(mean_depth < 3.5, "mean tree depth {mean_depth}");
 }
 
@@ -81,10 +64,7 @@ fn static_hmc_standard_normal() {
         assert_expectation(&post, "mean", |x| x[j], 0.0);
         assert_expectation(&post, "variance", |x| x[j] * x[j], 1.0);
     }
-    assert!(post
-        .chains()
-        .iter()
-        .all(|c| c.stats.iter().all(|s| s.n_leapfrog == 10)));
+    assert!(post.chains().iter().all(|c| c.stats.iter().all(|s| s.n_leapfrog == 10)));
 }
 
 #[test]
@@ -92,13 +72,8 @@ fn same_seed_same_draws_whatever_the_thread_count() {
     let cfg = SamplerConfig::nuts().iterations(100, 50);
     let inits = uniform_inits(5, 3, 2.0, 4);
     let run = |threads: usize, seed: u64| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        pool.install(|| {
-            sample_chains(|_| Ok(std_normal(5)), &inits, &cfg, seed, None, None).unwrap()
-        })
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| sample_chains(|_| Ok(std_normal(5)), &inits, &cfg, seed, None, None).unwrap())
     };
     let a = run(1, 9);
     let b = run(3, 9);

@@ -45,18 +45,14 @@ fn linear_regression_matches_closed_form_posterior() {
     let mut a = vec![0.0; p * p];
     for i in 0..p {
         for j in 0..p {
-            a[i * p + j] =
-                (0..n).map(|r| x[r * p + i] * x[r * p + j]).sum::<f64>() / (sigma * sigma);
+            a[i * p + j] = (0..n).map(|r| x[r * p + i] * x[r * p + j]).sum::<f64>() / (sigma * sigma);
         }
         a[i * p + i] += 1.0 / (tau * tau);
     }
     let cov = invert(&a, p);
-    let xty: Vec<f64> = (0..p)
-        .map(|j| (0..n).map(|r| x[r * p + j] * y[r]).sum::<f64>() / (sigma * sigma))
-        .collect();
-    let mu: Vec<f64> = (0..p)
-        .map(|i| (0..p).map(|j| cov[i * p + j] * xty[j]).sum())
-        .collect();
+    let xty: Vec<f64> =
+        (0..p).map(|j| (0..n).map(|r| x[r * p + j] * y[r]).sum::<f64>() / (sigma * sigma)).collect();
+    let mu: Vec<f64> = (0..p).map(|i| (0..p).map(|j| cov[i * p + j] * xty[j]).sum()).collect();
 
     let make = |_| {
         let (x, y) = (x.clone(), y.clone());
@@ -84,12 +80,7 @@ fn linear_regression_matches_closed_form_posterior() {
         assert_expectation(&post, "posterior mean", |b| b[i], mu[i]);
         for j in 0..=i {
             let (mi, mj) = (mu[i], mu[j]);
-            assert_expectation(
-                &post,
-                "posterior covariance",
-                |b| (b[i] - mi) * (b[j] - mj),
-                cov[i * p + j],
-            );
+            assert_expectation(&post, "posterior covariance", |b| (b[i] - mi) * (b[j] - mj), cov[i * p + j]);
         }
     }
 }
@@ -126,24 +117,15 @@ fn posterior_predictive_of_a_linear_mean() {
     let refs: Vec<&[f64]> = draws.iter().map(|c| c.as_slice()).collect();
     let ess_tail = weft_bayes::diagnostics::ess_tail(&refs).unwrap();
     for (j, &x) in xs.iter().enumerate() {
-        assert!(
-            (pred.mean[j] - m * x).abs() <= K * mcse * x.abs() + 1e-12,
-            "mean at {x}"
-        );
+        assert!((pred.mean[j] - m * x).abs() <= K * mcse * x.abs() + 1e-12, "mean at {x}");
         // Var = E[(f - E f)^2]; its MCSE scales with x^2.
-        assert!(
-            (pred.variance[j] - s * s * x * x).abs() <= K * mcse_sq * x * x + 1e-12,
-            "var at {x}"
-        );
+        assert!((pred.variance[j] - s * s * x * x).abs() <= K * mcse_sq * x * x + 1e-12, "var at {x}");
         // The 90% band of a normal is m x -+ 1.645 s |x|. A sample 5% quantile has sd
         // sqrt(p (1 - p) / ESS) / phi(z_p) * scale = 2.113 * s |x| / sqrt(ESS_tail).
         let half = (pred.quantiles[2][j] - pred.quantiles[0][j]) / 2.0;
         let q_sd = (0.05f64 * 0.95 / ess_tail).sqrt() / 0.103_135_603_678_92 * s * x.abs();
         let err = (half - 1.644_853_626_951_472_2 * s * x.abs()).abs();
-        assert!(
-            err <= K * q_sd + 1e-12,
-            "band at {x}: error {err}, quantile sd {q_sd}"
-        );
+        assert!(err <= K * q_sd + 1e-12, "band at {x}: error {err}, quantile sd {q_sd}");
     }
     assert!(post.predictive(1, &[1.5], |_, _| Ok(())).is_err());
     assert!(post

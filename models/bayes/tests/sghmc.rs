@@ -31,28 +31,14 @@ fn stationary_variance(lr: f64, c: f64, m: f64, k: f64) -> f64 {
 fn sghmc_full_batch_gaussian_moments() {
     // N(0, diag(1, 4)).
     let make = |_| {
-        Ok(FullBatch(weft_bayes::FnDensity::new(
-            2,
-            |x: &[f64], g: &mut [f64]| {
-                g[0] = -x[0];
-                g[1] = -x[1] / 4.0;
-                Ok(-0.5 * x[0] * x[0] - x[1] * x[1] / 8.0)
-            },
-        )))
+        Ok(FullBatch(weft_bayes::FnDensity::new(2, |x: &[f64], g: &mut [f64]| {
+            g[0] = -x[0];
+            g[1] = -x[1] / 4.0;
+            Ok(-0.5 * x[0] * x[0] - x[1] * x[1] / 8.0)
+        })))
     };
-    let cfg = SghmcConfig {
-        lr: 0.1,
-        burn_in: 2000,
-        draws: 4000,
-        thin: 5,
-        ..Default::default()
-    };
-    let inits = vec![
-        vec![1.0, -1.0],
-        vec![-1.0, 2.0],
-        vec![0.5, 0.5],
-        vec![0.0, -2.0],
-    ];
+    let cfg = SghmcConfig { lr: 0.1, burn_in: 2000, draws: 4000, thin: 5, ..Default::default() };
+    let inits = vec![vec![1.0, -1.0], vec![-1.0, 2.0], vec![0.5, 0.5], vec![0.0, -2.0]];
     let post = sample_sghmc_chains(make, &inits, &cfg, 3, None, None).unwrap();
     assert_expectation(&post, "mean x", |x| x[0], 0.0);
     assert_expectation(&post, "mean y", |x| x[1], 0.0);
@@ -88,12 +74,7 @@ impl MinibatchDensity for GaussianMean {
     fn dim(&self) -> usize {
         1
     }
-    fn minibatch_log_density_and_grad(
-        &mut self,
-        t: &[f64],
-        rng: &mut Philox,
-        g: &mut [f64],
-    ) -> Result<f64> {
+    fn minibatch_log_density_and_grad(&mut self, t: &[f64], rng: &mut Philox, g: &mut [f64]) -> Result<f64> {
         let n = self.y.len();
         let scale = n as f64 / self.batch as f64;
         let mut lp = -t[0] * t[0] / 200.0;
@@ -114,27 +95,10 @@ fn sghmc_minibatch_posterior_mean() {
     let n = y.len() as f64;
     let post_prec = n + 0.01;
     let post_mean = y.iter().sum::<f64>() / post_prec;
-    let cfg = SghmcConfig {
-        lr: 0.05,
-        burn_in: 1000,
-        draws: 2000,
-        thin: 5,
-        ..Default::default()
-    };
+    let cfg = SghmcConfig { lr: 0.05, burn_in: 1000, draws: 2000, thin: 5, ..Default::default() };
     let inits = vec![vec![0.0], vec![3.0]];
-    let post = sample_sghmc_chains(
-        |_| {
-            Ok(GaussianMean {
-                y: y.clone(),
-                batch: 50,
-            })
-        },
-        &inits,
-        &cfg,
-        8,
-        None,
-        None,
-    )
-    .unwrap();
+    let post =
+        sample_sghmc_chains(|_| Ok(GaussianMean { y: y.clone(), batch: 50 }), &inits, &cfg, 8, None, None)
+            .unwrap();
     assert_expectation(&post, "posterior mean", |t| t[0], post_mean);
 }

@@ -6,9 +6,7 @@ use weft_bayes::{sample_chains, uniform_inits, Bijection, ParamLayout, SamplerCo
 
 #[test]
 fn summary_table_and_csv_round_trip() {
-    let layout = ParamLayout::new()
-        .block("mu", &[2], Bijection::Identity)
-        .unwrap();
+    let layout = ParamLayout::new().block("mu", &[2], Bijection::Identity).unwrap();
     let cfg = SamplerConfig::nuts().iterations(200, 100);
     let post = sample_chains(
         |_| Ok(std_normal(2)),
@@ -22,19 +20,11 @@ fn summary_table_and_csv_round_trip() {
     let s = post.summary().unwrap();
     let text = s.to_string();
     let lines: Vec<&str> = text.lines().collect();
-    for col in [
-        "mean", "sd", "5%", "50%", "95%", "mcse", "ess_bulk", "ess_tail", "r_hat",
-    ] {
+    for col in ["mean", "sd", "5%", "50%", "95%", "mcse", "ess_bulk", "ess_tail", "r_hat"] {
         assert!(lines[0].contains(col), "header {:?} lacks {col}", lines[0]);
     }
-    assert!(
-        lines[1].starts_with("mu[0]") && lines[2].starts_with("mu[1]"),
-        "{text}"
-    );
-    assert!(
-        text.contains("2 chains x 100 draws") && text.contains("gradient evaluations"),
-        "{text}"
-    );
+    assert!(lines[1].starts_with("mu[0]") && lines[2].starts_with("mu[1]"), "{text}");
+    assert!(text.contains("2 chains x 100 draws") && text.contains("gradient evaluations"), "{text}");
     // The row's numbers agree with the draws.
     let draws = post.param(1).unwrap();
     let all: Vec<f64> = draws.iter().flatten().copied().collect();

@@ -23,14 +23,7 @@ impl MassMatrixAdapter {
             MetricKind::Dense => vec![0.0; dim * dim],
             _ => vec![0.0; dim],
         };
-        MassMatrixAdapter {
-            kind,
-            dim,
-            n: 0,
-            mean: vec![0.0; dim],
-            m2,
-            delta: vec![0.0; dim],
-        }
+        MassMatrixAdapter { kind, dim, n: 0, mean: vec![0.0; dim], m2, delta: vec![0.0; dim] }
     }
 
     /// Number of draws in the current window.
@@ -58,9 +51,7 @@ impl MassMatrixAdapter {
                 }
             }
             _ => {
-                for (((m2, d), &x), &m) in
-                    self.m2.iter_mut().zip(&self.delta).zip(q).zip(&self.mean)
-                {
+                for (((m2, d), &x), &m) in self.m2.iter_mut().zip(&self.delta).zip(q).zip(&self.mean) {
                     *m2 += d * (x - m);
                 }
             }
@@ -102,11 +93,7 @@ impl MassMatrixAdapter {
                 Metric::dense(cov, d)?
             }
             _ => {
-                let var: Vec<f64> = self
-                    .m2
-                    .iter()
-                    .map(|m| shrink * m / (n - 1.0) + ridge)
-                    .collect();
+                let var: Vec<f64> = self.m2.iter().map(|m| shrink * m / (n - 1.0) + ridge).collect();
                 Metric::diagonal(var)?
             }
         };
@@ -125,16 +112,9 @@ mod tests {
     fn welford_matches_two_pass() {
         let xs = [[1.0, 2.0], [2.0, 1.0], [4.0, 7.0], [-1.0, 0.5]];
         let n = xs.len() as f64;
-        let m = [
-            xs.iter().map(|x| x[0]).sum::<f64>() / n,
-            xs.iter().map(|x| x[1]).sum::<f64>() / n,
-        ];
-        let cov = |a: usize, b: usize| {
-            xs.iter()
-                .map(|x| (x[a] - m[a]) * (x[b] - m[b]))
-                .sum::<f64>()
-                / (n - 1.0)
-        };
+        let m = [xs.iter().map(|x| x[0]).sum::<f64>() / n, xs.iter().map(|x| x[1]).sum::<f64>() / n];
+        let cov =
+            |a: usize, b: usize| xs.iter().map(|x| (x[a] - m[a]) * (x[b] - m[b])).sum::<f64>() / (n - 1.0);
         let (s, r) = (n / (n + 5.0), 1e-3 * 5.0 / (n + 5.0));
         let mut dense = MassMatrixAdapter::new(MetricKind::Dense, 2);
         let mut diag = MassMatrixAdapter::new(MetricKind::Diagonal, 2);

@@ -20,12 +20,7 @@ pub struct DualAveragingConfig {
 
 impl Default for DualAveragingConfig {
     fn default() -> Self {
-        DualAveragingConfig {
-            target_accept: 0.8,
-            gamma: 0.05,
-            t0: 10.0,
-            kappa: 0.75,
-        }
+        DualAveragingConfig { target_accept: 0.8, gamma: 0.05, t0: 10.0, kappa: 0.75 }
     }
 }
 
@@ -41,9 +36,7 @@ impl DualAveragingConfig {
         if !ok {
             return Err(Error::invalid(
                 "DualAveragingConfig",
-                format!(
-                    "{self:?}: need 0 < target_accept < 1, gamma > 0, t0 >= 0, 0.5 < kappa <= 1"
-                ),
+                format!("{self:?}: need 0 < target_accept < 1, gamma > 0, t0 >= 0, 0.5 < kappa <= 1"),
             ));
         }
         Ok(())
@@ -63,13 +56,7 @@ pub struct DualAveraging {
 impl DualAveraging {
     /// A fresh state with shrinkage target `mu = log(10 * eps)`.
     pub fn new(cfg: DualAveragingConfig, eps: f64) -> Self {
-        DualAveraging {
-            cfg,
-            mu: (10.0 * eps).ln(),
-            counter: 0.0,
-            s_bar: 0.0,
-            x_bar: 0.0,
-        }
+        DualAveraging { cfg, mu: (10.0 * eps).ln(), counter: 0.0, s_bar: 0.0, x_bar: 0.0 }
     }
 
     /// Restarts the averages with `mu = log(10 * eps)` (after each metric update).
@@ -80,11 +67,7 @@ impl DualAveraging {
     /// Feeds one acceptance statistic; returns the next step size `exp(x)`.
     pub fn update(&mut self, accept_stat: f64) -> f64 {
         self.counter += 1.0;
-        let a = if accept_stat.is_nan() {
-            0.0
-        } else {
-            accept_stat.min(1.0)
-        };
+        let a = if accept_stat.is_nan() { 0.0 } else { accept_stat.min(1.0) };
         let eta = 1.0 / (self.counter + self.cfg.t0);
         self.s_bar = (1.0 - eta) * self.s_bar + eta * (self.cfg.target_accept - a);
         let x = self.mu - self.s_bar * self.counter.sqrt() / self.cfg.gamma;
@@ -118,11 +101,7 @@ pub fn find_initial_step_size(
         Ok(h0 - z.energy())
     };
     let log08 = 0.8f64.ln();
-    let direction = if delta_h(ham, rng, eps)? > log08 {
-        1
-    } else {
-        -1
-    };
+    let direction = if delta_h(ham, rng, eps)? > log08 { 1 } else { -1 };
     // 2^±1100 spans every finite f64, so the loop is bounded.
     for _ in 0..1100 {
         let dh = delta_h(ham, rng, eps)?;
@@ -166,10 +145,7 @@ mod tests {
             e = da.update(0.0);
         }
         assert!(e < 1.0 && da.final_step_size() < 1.0);
-        let bad = DualAveragingConfig {
-            target_accept: 1.0,
-            ..Default::default()
-        };
+        let bad = DualAveragingConfig { target_accept: 1.0, ..Default::default() };
         assert!(bad.validate().is_err());
     }
 }

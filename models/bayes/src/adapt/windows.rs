@@ -18,11 +18,7 @@ pub struct WindowConfig {
 
 impl Default for WindowConfig {
     fn default() -> Self {
-        WindowConfig {
-            init_buffer: 75,
-            base_window: 25,
-            term_buffer: 50,
-        }
+        WindowConfig { init_buffer: 75, base_window: 25, term_buffer: 50 }
     }
 }
 

@@ -33,12 +33,8 @@ pub fn ess(chains: &[Vec<f64>]) -> f64 {
     if chains.iter().flatten().any(|x| !x.is_finite()) {
         return f64::NAN;
     }
-    let (mn, mx) = chains
-        .iter()
-        .flatten()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
-            (a.min(x), b.max(x))
-        });
+    let (mn, mx) =
+        chains.iter().flatten().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
     if mx - mn < 1e-15 {
         return total;
     }
@@ -47,23 +43,13 @@ pub fn ess(chains: &[Vec<f64>]) -> f64 {
     }
     let nf = n as f64;
     let means: Vec<f64> = chains.iter().map(|c| c.iter().sum::<f64>() / nf).collect();
-    let centred: Vec<Vec<f64>> = chains
-        .iter()
-        .zip(&means)
-        .map(|(c, mu)| c.iter().map(|x| x - mu).collect())
-        .collect();
+    let centred: Vec<Vec<f64>> =
+        chains.iter().zip(&means).map(|(c, mu)| c.iter().map(|x| x - mu).collect()).collect();
     // Mean over chains of the biased autocovariance at lag t.
     let acov = |t: usize| -> f64 {
         centred
             .iter()
-            .map(|c| {
-                c[..n - t]
-                    .iter()
-                    .zip(&c[t..])
-                    .map(|(a, b)| a * b)
-                    .sum::<f64>()
-                    / nf
-            })
+            .map(|c| c[..n - t].iter().zip(&c[t..]).map(|(a, b)| a * b).sum::<f64>() / nf)
             .sum::<f64>()
             / m as f64
     };
@@ -131,10 +117,8 @@ pub fn ess_tail(chains: &[&[f64]]) -> Result<f64> {
     let mut best = f64::INFINITY;
     for p in [0.05, 0.95] {
         let q = quantile(chains, p);
-        let ind: Vec<Vec<f64>> = chains
-            .iter()
-            .map(|c| c.iter().map(|&x| if x <= q { 1.0 } else { 0.0 }).collect())
-            .collect();
+        let ind: Vec<Vec<f64>> =
+            chains.iter().map(|c| c.iter().map(|&x| if x <= q { 1.0 } else { 0.0 }).collect()).collect();
         best = best.min(ess(&split_chains(&refs(&ind))));
     }
     Ok(best)

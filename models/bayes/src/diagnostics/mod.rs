@@ -19,16 +19,10 @@ pub(crate) fn check_chains(op: &'static str, chains: &[&[f64]], min_len: usize) 
     };
     let n = first.len();
     if let Some((i, c)) = chains.iter().enumerate().find(|(_, c)| c.len() != n) {
-        return Err(Error::shape(
-            op,
-            format!("chain 0 has {n} draws but chain {i} has {}", c.len()),
-        ));
+        return Err(Error::shape(op, format!("chain 0 has {n} draws but chain {i} has {}", c.len())));
     }
     if n < min_len {
-        return Err(Error::invalid(
-            op,
-            format!("{n} draws per chain, need at least {min_len}"),
-        ));
+        return Err(Error::invalid(op, format!("{n} draws per chain, need at least {min_len}")));
     }
     Ok(n)
 }

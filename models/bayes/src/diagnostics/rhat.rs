@@ -62,11 +62,7 @@ pub fn rhat_basic(chains: &[Vec<f64>]) -> f64 {
     let n = chains[0].len() as f64;
     let stats: Vec<(f64, f64)> = chains.iter().map(|c| mean_var(c)).collect();
     let means: Vec<f64> = stats.iter().map(|s| s.0).collect();
-    let b = if means.len() > 1 {
-        n * mean_var(&means).1
-    } else {
-        0.0
-    };
+    let b = if means.len() > 1 { n * mean_var(&means).1 } else { 0.0 };
     let w = stats.iter().map(|s| s.1).sum::<f64>() / stats.len() as f64;
     ((b / w + n - 1.0) / n).sqrt()
 }
@@ -83,10 +79,7 @@ pub fn rhat_folded(chains: &[&[f64]]) -> Result<f64> {
     let mut all: Vec<f64> = chains.iter().flat_map(|c| c.iter().copied()).collect();
     all.sort_by(f64::total_cmp);
     let med = super::ess::quantile_sorted(&all, 0.5);
-    let folded: Vec<Vec<f64>> = chains
-        .iter()
-        .map(|c| c.iter().map(|x| (x - med).abs()).collect())
-        .collect();
+    let folded: Vec<Vec<f64>> = chains.iter().map(|c| c.iter().map(|x| (x - med).abs()).collect()).collect();
     let refs: Vec<&[f64]> = folded.iter().map(|c| c.as_slice()).collect();
     Ok(rhat_basic(&rank_normalize(&split_chains(&refs))))
 }
@@ -112,17 +105,12 @@ mod tests {
     #[test]
     fn rhat_near_one_for_iid_and_large_for_shifted() {
         let mut rng = Philox::new(1);
-        let a: Vec<Vec<f64>> = (0..4)
-            .map(|_| (0..1000).map(|_| rng.normal()).collect())
-            .collect();
+        let a: Vec<Vec<f64>> = (0..4).map(|_| (0..1000).map(|_| rng.normal()).collect()).collect();
         let refs: Vec<&[f64]> = a.iter().map(|c| c.as_slice()).collect();
         // For iid chains R-hat - 1 is O(1/n); 1.01 is the usual threshold.
         assert!(rhat(&refs).unwrap() < 1.01);
-        let b: Vec<Vec<f64>> = a
-            .iter()
-            .enumerate()
-            .map(|(i, c)| c.iter().map(|x| x + i as f64).collect())
-            .collect();
+        let b: Vec<Vec<f64>> =
+            a.iter().enumerate().map(|(i, c)| c.iter().map(|x| x + i as f64).collect()).collect();
         let refs: Vec<&[f64]> = b.iter().map(|c| c.as_slice()).collect();
         assert!(rhat(&refs).unwrap() > 1.5);
         assert!(rhat(&[&[1.0, 2.0][..]]).is_err());
