@@ -5,7 +5,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::time::Duration;
-use weft_autograd::Float;
+use weft_autograd::{clear_tape, no_grad, Float, Tensor};
 use weft_bayes::bnn::{Activation, Bnn, BnnDensity, Likelihood};
 use weft_bayes::nuts::Nuts;
 use weft_bayes::phase::Hamiltonian;
@@ -66,5 +66,70 @@ fn nuts_transition(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, grad_f32, grad_f64, nuts_transition);
+/// The kernels of one f32 evaluation, each alone and untracked (so the sum, compared with
+/// `bnn_1_50_1_logp_grad_f32`, shows the tape's own cost), and the forward pass alone with
+/// and without recording.
+fn ops_f32(c: &mut Criterion) {
+    let mut rng = Philox::new(3);
+    let t = |shape: &[usize], rng: &mut Philox| {
+        Tensor::<f32>::randn(shape, 0.0, 1.0, rng, Device::Cpu).expect("randn")
+    };
+    let (x_aug, w1, h, w2, b2) = (
+        t(&[100, 2], &mut rng),
+        t(&[2, 50], &mut rng),
+        t(&[100, 50], &mut rng),
+        t(&[50, 1], &mut rng),
+        t(&[1], &mut rng),
+    );
+    let (f, g) = (t(&[100, 1], &mut rng), t(&[100, 1], &mut rng));
+    let theta: Vec<f64> = (0..100).map(|i| i as f64 * 0.01).collect();
+    let mut group = c.benchmark_group("bnn_ops_f32");
+    group.measurement_time(Duration::from_secs(2)).warm_up_time(Duration::from_millis(500));
+    no_grad(|| {
+        group.bench_function("leaf_from_vec_100", |b| {
+            b.iter(|| {
+                let v: Vec<f32> = theta.iter().map(|&x| x as f32).collect();
+                Tensor::from_vec(v, &[2, 50]).expect("leaf").requires_grad()
+            })
+        });
+        group.bench_function("fwd_matmul_100x2x50", |b| b.iter(|| x_aug.matmul(&w1).expect("op")));
+        group.bench_function("fwd_tanh_5000", |b| b.iter(|| h.tanh().expect("op")));
+        group.bench_function("fwd_matmul_100x50x1", |b| b.iter(|| h.matmul(&w2).expect("op")));
+        group.bench_function("fwd_add_bcast_100x1+1", |b| b.iter(|| f.add(&b2).expect("op")));
+        group.bench_function("fwd_mul_100x1", |b| b.iter(|| f.mul(&g).expect("op")));
+        group.bench_function("bwd_ones_like_100x1", |b| b.iter(|| f.ones_like().expect("op")));
+        group.bench_function("bwd_sum_to_100x1->1", |b| b.iter(|| f.sum_to(&[1]).expect("op")));
+        group.bench_function("bwd_matmul_100x1x50_g_w2T", |b| {
+            b.iter(|| g.matmul(&w2.t().expect("t")).expect("op"))
+        });
+        group.bench_function("bwd_matmul_50x100x1_hT_g", |b| {
+            b.iter(|| h.t().expect("t").matmul(&g).expect("op"))
+        });
+        group.bench_function("bwd_tanh_square_5000", |b| b.iter(|| h.square().expect("op")));
+        group.bench_function("bwd_tanh_affine_5000", |b| b.iter(|| h.affine(-1.0, 1.0).expect("op")));
+        group.bench_function("bwd_tanh_mul_5000", |b| b.iter(|| h.mul(&h).expect("op")));
+        group.bench_function("bwd_matmul_2x100x50_xT_dA", |b| {
+            b.iter(|| x_aug.t().expect("t").matmul(&h).expect("op"))
+        });
+    });
+    let w1l = w1.requires_grad();
+    let fwd = || {
+        let f = x_aug.matmul(&w1l)?.tanh()?.matmul(&w2)?.add(&b2)?;
+        f.mul(&g)
+    };
+    group.bench_function("forward_untracked", |b| b.iter(|| no_grad(fwd).expect("forward")));
+    group.bench_function("forward_recorded_then_cleared", |b| {
+        b.iter(|| {
+            let out = fwd().expect("forward");
+            clear_tape::<f32>();
+            out
+        })
+    });
+    group.bench_function("forward_and_backward", |b| {
+        b.iter(|| fwd().expect("forward").backward().expect("backward"))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, grad_f32, grad_f64, nuts_transition, ops_f32);
 criterion_main!(benches);

@@ -4,7 +4,8 @@
 //! One evaluation: the priors (and the noise's prior and log-Jacobian) in `f64` on the flat
 //! vector; the weights and biases copied into small leaf tensors; the forward pass on the
 //! tape (the first layer as one product of the ones-augmented inputs with the `[in + 1, out]`
-//! matrix `[w1; b1]`); the likelihood head and `d log p / d f` in closed form, accumulated in
+//! matrix `[w1; b1]`; the output layer's bias is added on the host, where its gradient is a
+//! column sum); the likelihood head and `d log p / d f` in closed form, accumulated in
 //! `f64`; then one `backward` of `sum(f * d log p / d f)`, which gives every leaf its
 //! gradient, converted back into the flat `f64` gradient.
 
@@ -26,7 +27,8 @@ pub struct BnnDensity<T: Float> {
     y: Vec<f64>,
     /// Minibatch size for [`MinibatchDensity`] (`None`: the full data).
     batch: Option<usize>,
-    /// Reused buffers: `d log p / d f` and the minibatch targets.
+    /// Reused buffers: the outputs `f`, `d log p / d f` and the minibatch targets.
+    f: Vec<f64>,
     df: Vec<f64>,
     batch_y: Vec<f64>,
 }
@@ -62,6 +64,7 @@ impl<T: Float> BnnDensity<T> {
             x_aug_host,
             y: y.to_vec(),
             batch: None,
+            f: Vec::new(),
             df: Vec::new(),
             batch_y: Vec::new(),
         })
@@ -111,28 +114,49 @@ impl<T: Float> BnnDensity<T> {
         let mut lp = net.log_prior(theta, grad)?;
         let sigma = net.noise_index().map(|k| theta[k].exp()).unwrap_or(1.0);
 
-        // Forward pass on the tape.
+        // Forward pass on the tape. The output layer's bias is not on the tape: it is added to
+        // the outputs on the host and its gradient is the column sum of d log p / d f.
         let sizes = net.sizes();
+        let n_layers = net.n_layers();
         let first = net.weight_range(0).start..net.bias_range(0).end;
-        let mut leaves = Vec::with_capacity(2 * net.n_layers());
+        let mut leaves = Vec::with_capacity(2 * n_layers);
         leaves.push((first.clone(), self.leaf(theta, first, &[sizes[0] + 1, sizes[1]])?));
         let mut f = x_aug.matmul(&leaves[0].1)?;
-        for l in 1..net.n_layers() {
+        for l in 1..n_layers {
             let w = self.leaf(theta, net.weight_range(l), &[sizes[l], sizes[l + 1]])?;
-            let b = self.leaf(theta, net.bias_range(l), &[sizes[l + 1]])?;
             let h = match net.activation() {
                 super::Activation::Tanh => f.tanh()?,
                 super::Activation::Relu => f.relu()?,
             };
-            f = h.matmul(&w)?.add(&b)?;
+            f = h.matmul(&w)?;
             leaves.push((net.weight_range(l), w));
-            leaves.push((net.bias_range(l), b));
+            if l + 1 < n_layers {
+                let b = self.leaf(theta, net.bias_range(l), &[sizes[l + 1]])?;
+                f = f.add(&b)?;
+                leaves.push((net.bias_range(l), b));
+            }
         }
+        let out_bias = if n_layers > 1 { &theta[net.bias_range(n_layers - 1)] } else { &[][..] };
 
         // Likelihood head on the host, in f64.
-        self.df.resize(f.numel(), 0.0);
-        let df = &mut self.df;
-        let (ll, dll_dsigma) = f.with_host_data(|fv| net.likelihood().log_lik_and_grad(fv, y, sigma, df))?;
+        let k = net.outputs();
+        let (fbuf, df) = (&mut self.f, &mut self.df);
+        fbuf.clear();
+        f.with_host_data(|fv| {
+            fbuf.extend(
+                fv.iter().enumerate().map(|(i, v)| v.f64() + out_bias.get(i % k).copied().unwrap_or(0.0)),
+            )
+        })?;
+        df.resize(fbuf.len(), 0.0);
+        let (ll, dll_dsigma) = net.likelihood().log_lik_and_grad(fbuf, y, sigma, df);
+        if n_layers > 1 {
+            let gb = &mut grad[net.bias_range(n_layers - 1)];
+            for row in df.chunks(k) {
+                for (o, d) in gb.iter_mut().zip(row) {
+                    *o += scale * d;
+                }
+            }
+        }
         lp += scale * ll;
         if let (Some(k), super::Likelihood::GaussianLearned { prior }) = (net.noise_index(), net.likelihood())
         {
