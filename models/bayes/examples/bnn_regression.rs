@@ -175,11 +175,8 @@ fn sample<T: Float>(
             b
         })
         .collect();
-    let progress = |c: usize, it: usize| {
-        if it % 10 == 0 || it == per_chain {
-            bars[c].set_position(it as u64);
-        }
-    };
+    // indicatif rate-limits redraws, so updating on every iteration is cheap.
+    let progress = |c: usize, it: usize| bars[c].set_position(it as u64);
     let names = Some(net.param_names());
     let make = |_c: usize| BnnDensity::<T>::new(net, x, y, device);
     let start = Instant::now();

@@ -17,7 +17,7 @@ impl Bnn {
                 format!("theta has length {}, the network has {} parameters", theta.len(), self.dim()),
             ));
         }
-        if x.len() % self.inputs() != 0 {
+        if x.len().checked_rem(self.inputs()) != Some(0) {
             return Err(Error::shape(
                 op,
                 format!("{} input values is not a multiple of {} inputs", x.len(), self.inputs()),

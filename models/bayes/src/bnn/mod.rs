@@ -63,8 +63,8 @@ pub struct Bnn {
 }
 
 impl Bnn {
-    /// An MLP with layer widths `sizes` (`[inputs, hidden..., outputs]`, at least two, all
-    /// > 0), `activation` after every hidden layer, N(0, 1) priors on every weight and bias,
+    /// An MLP with layer widths `sizes` (`[inputs, hidden..., outputs]`: at least two, none
+    /// zero), `activation` after every hidden layer, N(0, 1) priors on every weight and bias,
     /// and `likelihood` (its output width is checked against `sizes`).
     pub fn new(sizes: &[usize], activation: Activation, likelihood: Likelihood) -> Result<Self> {
         let op = "Bnn::new";
