@@ -66,13 +66,13 @@ fn nuts_transition(c: &mut Criterion) {
     group.finish();
 }
 
-/// The kernels of one f32 evaluation, each alone and untracked (so the sum, compared with
+/// The kernels of one evaluation, each alone and untracked (so the sum, compared with
 /// `bnn_1_50_1_logp_grad_f32`, shows the tape's own cost), and the forward pass alone with
 /// and without recording.
-fn ops_f32(c: &mut Criterion) {
+fn ops<T: Float>(c: &mut Criterion, name: &str) {
     let mut rng = Philox::new(3);
     let t = |shape: &[usize], rng: &mut Philox| {
-        Tensor::<f32>::randn(shape, 0.0, 1.0, rng, Device::Cpu).expect("randn")
+        Tensor::<T>::randn(shape, 0.0, 1.0, rng, Device::Cpu).expect("randn")
     };
     let (x_aug, w1, h, w2, b2) = (
         t(&[100, 2], &mut rng),
@@ -83,12 +83,12 @@ fn ops_f32(c: &mut Criterion) {
     );
     let (f, g) = (t(&[100, 1], &mut rng), t(&[100, 1], &mut rng));
     let theta: Vec<f64> = (0..100).map(|i| i as f64 * 0.01).collect();
-    let mut group = c.benchmark_group("bnn_ops_f32");
+    let mut group = c.benchmark_group(format!("bnn_ops_{name}"));
     group.measurement_time(Duration::from_secs(2)).warm_up_time(Duration::from_millis(500));
     no_grad(|| {
         group.bench_function("leaf_from_vec_100", |b| {
             b.iter(|| {
-                let v: Vec<f32> = theta.iter().map(|&x| x as f32).collect();
+                let v: Vec<T> = theta.iter().map(|&x| T::of(x)).collect();
                 Tensor::from_vec(v, &[2, 50]).expect("leaf").requires_grad()
             })
         });
@@ -121,7 +121,7 @@ fn ops_f32(c: &mut Criterion) {
     group.bench_function("forward_recorded_then_cleared", |b| {
         b.iter(|| {
             let out = fwd().expect("forward");
-            clear_tape::<f32>();
+            clear_tape::<T>();
             out
         })
     });
@@ -131,5 +131,13 @@ fn ops_f32(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, grad_f32, grad_f64, nuts_transition, ops_f32);
+fn ops_f32(c: &mut Criterion) {
+    ops::<f32>(c, "f32");
+}
+
+fn ops_f64(c: &mut Criterion) {
+    ops::<f64>(c, "f64");
+}
+
+criterion_group!(benches, grad_f32, grad_f64, nuts_transition, ops_f32, ops_f64);
 criterion_main!(benches);
