@@ -11,7 +11,7 @@ use weft_ops::rng::Philox;
 use weft_ops::{Error, Result};
 
 /// Progress callback: `(chain, iterations_done)`, called from worker threads.
-pub type Progress = dyn Fn(usize, usize) + Sync;
+pub type Progress<'a> = dyn Fn(usize, usize) + Sync + 'a;
 
 /// Initial points uniform in `(-radius, radius)^dim` (Stan's default is radius 2), one per
 /// chain, from a stream disjoint from the chains' streams.

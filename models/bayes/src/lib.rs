@@ -9,6 +9,8 @@
 //! Modules:
 //! - [`density`]: the [`LogDensity`] trait and the closure adapter [`FnDensity`];
 //! - [`layout`]: [`ParamLayout`], named parameter blocks packed into the flat vector;
+//! - [`bnn`]: Bayesian neural networks ([`bnn::Bnn`], [`bnn::BnnDensity`] on weft's tape,
+//!   Gaussian / learned-noise / Bernoulli / categorical likelihoods, posterior predictive);
 //! - [`bijection`]: [`Bijection`] (identity, exp, sigmoid) with log-Jacobians;
 //! - [`prior`]: [`Prior`] (Normal, Laplace, Student-t, Gamma, HalfCauchy, LogNormal);
 //! - [`linalg`]: vectorised dot products for the integrators;
@@ -27,6 +29,7 @@
 
 pub mod adapt;
 pub mod bijection;
+pub mod bnn;
 pub mod chain;
 pub mod chains;
 pub mod config;

@@ -4,7 +4,7 @@
 
 use crate::diagnostics::{ess_bulk, ess_tail, mcse_mean, quantile, rhat};
 use crate::posterior::Posterior;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use weft_ops::Result;
 
 /// One row of the table.
@@ -106,25 +106,29 @@ impl Posterior {
     }
 }
 
-impl fmt::Display for Summary {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let w = self.rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
+impl Summary {
+    fn write_rows(&self, f: &mut impl fmt::Write, rows: &[&SummaryRow]) -> fmt::Result {
+        let w = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
         writeln!(
             f,
             "{:<w$} {:>9} {:>8} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8} {:>6}",
             "", "mean", "sd", "5%", "50%", "95%", "mcse", "ess_bulk", "ess_tail", "r_hat"
         )?;
-        for r in &self.rows {
+        for r in rows {
             writeln!(
                 f,
                 "{:<w$} {:>9.3} {:>8.3} {:>9.3} {:>9.3} {:>9.3} {:>9.4} {:>8.0} {:>8.0} {:>6.3}",
                 r.name, r.mean, r.sd, r.q5, r.q50, r.q95, r.mcse_mean, r.ess_bulk, r.ess_tail, r.r_hat
             )?;
         }
+        Ok(())
+    }
+
+    fn write_counts(&self, f: &mut impl fmt::Write) -> fmt::Result {
         let eps: Vec<String> = self.step_sizes.iter().map(|e| format!("{e:.3}")).collect();
         writeln!(
             f,
-            "\n{} chains x {} draws; divergences: {}; max tree depth hits: {}; mean accept: {:.3}; step sizes: [{}]; gradient evaluations: {}",
+            "{} chains x {} draws; divergences: {}; max tree depth hits: {}; mean accept: {:.3}; step sizes: [{}]; gradient evaluations: {}",
             self.n_chains,
             self.n_draws,
             self.divergences,
@@ -133,5 +137,43 @@ impl fmt::Display for Summary {
             eps.join(", "),
             self.n_grad_evals
         )
+    }
+
+    /// A short table for models with many parameters (e.g. a BNN): the `k` rows with the
+    /// largest R-hat and the `k` with the smallest bulk ESS (without repeats), then the
+    /// overall minimum bulk / tail ESS, maximum R-hat and the sampler counts.
+    pub fn compact(&self, k: usize) -> String {
+        let mut by_rhat: Vec<&SummaryRow> = self.rows.iter().collect();
+        by_rhat.sort_by(|a, b| b.r_hat.total_cmp(&a.r_hat));
+        let mut by_ess: Vec<&SummaryRow> = self.rows.iter().collect();
+        by_ess.sort_by(|a, b| a.ess_bulk.total_cmp(&b.ess_bulk));
+        let mut picked: Vec<&SummaryRow> = Vec::with_capacity(2 * k);
+        for r in by_rhat.into_iter().take(k).chain(by_ess.into_iter().take(k)) {
+            if !picked.iter().any(|p| std::ptr::eq(*p, r)) {
+                picked.push(r);
+            }
+        }
+        let min_tail = self.rows.iter().map(|r| r.ess_tail).fold(f64::INFINITY, f64::min);
+        let mut out = String::new();
+        let _ = writeln!(out, "{} parameters; worst {k} by R-hat and by bulk ESS:", self.rows.len());
+        let _ = self.write_rows(&mut out, &picked);
+        let _ = writeln!(
+            out,
+            "\nmin ess_bulk: {:.0}; min ess_tail: {:.0}; max r_hat: {:.3}",
+            self.min_ess_bulk(),
+            min_tail,
+            self.max_rhat()
+        );
+        let _ = self.write_counts(&mut out);
+        out
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let rows: Vec<&SummaryRow> = self.rows.iter().collect();
+        self.write_rows(f, &rows)?;
+        writeln!(f)?;
+        self.write_counts(f)
     }
 }
