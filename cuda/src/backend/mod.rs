@@ -13,6 +13,7 @@ mod memory;
 mod random;
 mod reduce;
 mod sparse;
+mod sparse_trait;
 
 pub use sparse::{CudaCsr, CudaSegments};
 
@@ -20,7 +21,7 @@ use crate::api::{Arg, DeviceApi, LaunchConfig};
 use crate::buffer::{CudaBuf, CudaIdxBuf};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
-use weft_ops::backend::{Backend, BinaryOp, CmpOp, ReduceOp, UnaryOp};
+use weft_ops::backend::{Aggregation, Backend, BinaryOp, CmpOp, EdgeVals, ReduceOp, UnaryOp};
 use weft_ops::rng::PhiloxState;
 use weft_ops::{Device, Element, Error, Idx, Layout, Result};
 
@@ -179,6 +180,7 @@ pub(crate) fn check_same_shape(op: &'static str, a: &Layout, b: &Layout) -> Resu
 impl Backend for CudaBackend {
     type Buf<T: Element> = CudaBuf<T>;
     type IdxBuf = CudaIdxBuf;
+    type Csr = CudaCsr;
 
     fn device(&self) -> Device {
         self.device
@@ -321,5 +323,96 @@ impl Backend for CudaBackend {
             return Err(Error::invalid("dropout_mask", format!("keep probability {keep} is not in (0, 1]")));
         }
         self.random_impl("dropout", n, st, &[Arg::F64(keep)])
+    }
+
+    fn csr_upload(&self, p: &weft_ops::sparse::Csr) -> Result<CudaCsr> {
+        self.csr(p)
+    }
+    fn spmm<T: Element>(
+        &self,
+        a: &CudaCsr,
+        vals: EdgeVals<'_, CudaBuf<T>>,
+        x: &CudaBuf<T>,
+        lx: &Layout,
+        agg: Aggregation,
+    ) -> Result<(CudaBuf<T>, Option<CudaIdxBuf>)> {
+        self.trait_spmm(a, vals, x, lx, agg)
+    }
+    fn spmm_max_backward<T: Element>(
+        &self,
+        a: &CudaCsr,
+        vals: EdgeVals<'_, CudaBuf<T>>,
+        x: &CudaBuf<T>,
+        lx: &Layout,
+        argmax: &CudaIdxBuf,
+        g: &CudaBuf<T>,
+        lg: &Layout,
+        need_x: bool,
+        need_vals: bool,
+    ) -> Result<(Option<CudaBuf<T>>, Option<CudaBuf<T>>)> {
+        self.trait_spmm_max_backward(a, vals, x, lx, argmax, g, lg, need_x, need_vals)
+    }
+    fn sddmm_dot<T: Element>(
+        &self,
+        a: &CudaCsr,
+        x: &CudaBuf<T>,
+        lx: &Layout,
+        y: &CudaBuf<T>,
+        ly: &Layout,
+        heads: usize,
+    ) -> Result<CudaBuf<T>> {
+        self.trait_sddmm_dot(a, x, lx, y, ly, heads)
+    }
+    fn sddmm_add<T: Element>(
+        &self,
+        a: &CudaCsr,
+        s: &CudaBuf<T>,
+        ls: &Layout,
+        t: &CudaBuf<T>,
+        lt: &Layout,
+        heads: usize,
+    ) -> Result<CudaBuf<T>> {
+        self.trait_sddmm_add(a, s, ls, t, lt, heads)
+    }
+    fn edge_softmax<T: Element>(
+        &self,
+        a: &CudaCsr,
+        scores: &CudaBuf<T>,
+        l: &Layout,
+        heads: usize,
+    ) -> Result<CudaBuf<T>> {
+        self.trait_edge_softmax(a, scores, l, heads)
+    }
+    fn edge_softmax_backward<T: Element>(
+        &self,
+        a: &CudaCsr,
+        y: &CudaBuf<T>,
+        ly: &Layout,
+        dy: &CudaBuf<T>,
+        ldy: &Layout,
+        heads: usize,
+    ) -> Result<CudaBuf<T>> {
+        self.trait_edge_softmax_backward(a, y, ly, dy, ldy, heads)
+    }
+    fn segment_reduce<T: Element>(
+        &self,
+        offsets: &CudaIdxBuf,
+        n_seg: usize,
+        x: &CudaBuf<T>,
+        lx: &Layout,
+        agg: Aggregation,
+    ) -> Result<(CudaBuf<T>, Option<CudaIdxBuf>)> {
+        self.trait_segment_reduce(offsets, n_seg, x, lx, agg)
+    }
+    fn segment_max_backward<T: Element>(
+        &self,
+        offsets: &CudaIdxBuf,
+        n_seg: usize,
+        m: usize,
+        argmax: &CudaIdxBuf,
+        g: &CudaBuf<T>,
+        lg: &Layout,
+    ) -> Result<CudaBuf<T>> {
+        self.trait_segment_max_backward(offsets, n_seg, m, argmax, g, lg)
     }
 }

@@ -32,6 +32,10 @@ impl CudaCsr {
     pub fn nnz(&self) -> usize {
         self.nnz
     }
+    /// The device row pointers and column ids.
+    pub(crate) fn index_buffers(&self) -> (&CudaIdxBuf, &CudaIdxBuf) {
+        (&self.row_ptr, &self.col_idx)
+    }
 }
 
 /// Segment offsets on the device (`n_segments + 1` monotone offsets into `n_rows` rows),
