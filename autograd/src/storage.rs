@@ -357,3 +357,30 @@ mod without_cuda {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mismatches_name_both_devices_including_ordinals() {
+        let err =
+            check_same_devices("add", &[Device::Cuda(0), Device::Cuda(0), Device::Cuda(1)]).unwrap_err();
+        assert!(
+            matches!(&err, Error::DeviceMismatch { op: "add", lhs, rhs } if lhs == "cuda:0" && rhs == "cuda:1")
+        );
+        let err = check_same_devices("matmul", &[Device::Cpu, Device::Cuda(2)]).unwrap_err();
+        assert!(err.to_string().contains("cpu") && err.to_string().contains("cuda:2"), "{err}");
+        assert!(check_same_devices("x", &[Device::Cuda(1), Device::Cuda(1)]).is_ok());
+        assert!(check_same_devices("x", &[]).is_ok());
+    }
+
+    #[test]
+    fn host_bounds() {
+        assert_eq!(host_bound(&[]), 0);
+        assert_eq!(host_bound(&[0]), 1);
+        assert_eq!(host_bound(&[3, 9, 2]), 10);
+        let s = IdxStorage::upload(vec![4, 1], Device::Cpu).unwrap();
+        assert_eq!((s.len(), s.bound(), s.device()), (2, 5, Device::Cpu));
+    }
+}
