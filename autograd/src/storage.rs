@@ -1,6 +1,6 @@
 //! Where a tensor's elements live: `Storage::Cpu` or `Storage::Cuda`.
 //!
-//! This module and [`crate::dispatch`] are the only places that know about CUDA. With the
+//! This module and the crate's dispatch macros are the only places that know about CUDA. With the
 //! feature `cuda` (the real GPU) or `cuda-emulated` (the emulated CUDA device, for tests and
 //! CI), [`CudaStorage`] is a device buffer of weft-cuda plus the backend that owns it. Without
 //! either, it is an uninhabited type: the enums, and every match on them, are the same in both
@@ -75,8 +75,8 @@ impl<T: Element> Storage<T> {
         }
     }
 
-    /// The view `l` as new contiguous storage on `device`: a copy through the host when the
-    /// devices differ (this storage is left as it is).
+    /// The view `l` as new contiguous storage on `device`, copied through the host (callers
+    /// skip the copy when the device is already right).
     pub fn to_device(&self, l: &Layout, device: Device) -> Result<Self> {
         Self::upload(self.to_vec(l)?, device)
     }
