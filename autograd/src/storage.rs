@@ -1,11 +1,11 @@
 //! Where a tensor's elements live: `Storage::Cpu` or `Storage::Cuda`.
 //!
-//! This module and the crate's dispatch macros are the only places that know about CUDA. With the
-//! feature `cuda` (the real GPU) or `cuda-emulated` (the emulated CUDA device, for tests and
-//! CI), [`CudaStorage`] is a device buffer of weft-cuda plus the backend that owns it. Without
-//! either, it is an uninhabited type: the enums, and every match on them, are the same in both
-//! builds, the CUDA arms are statically unreachable, and asking for a CUDA device gives
-//! `Error::CudaNotCompiled`.
+//! This module and the crate's dispatch macros are the only places that know about CUDA.
+//! With the feature `cuda` (the real GPU) or `cuda-emulated` (the emulated CUDA device, for
+//! tests and CI), [`CudaStorage`] is a device buffer of weft-cuda plus the backend that owns
+//! it. Without either, it is an uninhabited type: the enums, and every match on them, are the
+//! same in both builds, the CUDA arms are statically unreachable, and asking for a CUDA device
+//! gives `Error::CudaNotCompiled`.
 //!
 //! Both builds give [`CudaStorage`] and [`CudaIdxStorage`] the same methods wherever the
 //! signature mentions no weft-cuda type (`device`, `to_vec`, `concat`, `argmax`, ...), so the
