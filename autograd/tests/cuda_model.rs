@@ -1,7 +1,8 @@
 //! Model-step parity on the CUDA device (the emulated device in CI): the same MLP, built from
 //! the same seed on the CPU and on the device, gives the same parameters, loss, gradient of
 //! every parameter, and parameters after each optimiser step (Adam, SGD with momentum).
-//! Tolerances as in `cuda_ops.rs`.
+//! An attention block (embedding, multi-head attention with dropout, layer norm) gives the
+//! same loss and parameter gradients. Tolerances as in `cuda_ops.rs`.
 
 #![cfg(any(feature = "cuda", feature = "cuda-emulated"))]
 
@@ -104,4 +105,50 @@ fn mlp_adam_steps_match_the_cpu_f32() {
 fn mlp_sgd_momentum_steps_match_the_cpu() {
     check_parity::<f64>(false);
     check_parity::<f32>(false);
+}
+
+/// Loss and the gradient of every parameter of a small attention block (embedding ->
+/// multi-head self-attention with dropout -> layer norm -> MSE) on `device`.
+#[allow(clippy::type_complexity)]
+fn attention_step<T: Float>(device: Device) -> Result<(T, Vec<Vec<T>>)> {
+    use weft_autograd::nn::{Embedding, LayerNorm, MultiHeadAttention};
+    let mut rng = Philox::new(31);
+    let emb = Embedding::<T>::new(11, 12, &mut rng, device)?;
+    let att = MultiHeadAttention::<T>::new(12, 3, 0.1, &mut rng, device)?;
+    let norm = LayerNorm::<T>::new(12, device)?;
+    let tokens = Indices::new(vec![3, 1, 4, 1, 5, 9, 2, 6, 5, 3]).to_device(device)?;
+    let x = emb.forward(&tokens)?.reshape(&[2, 5, 12])?;
+    let y = norm.forward(&att.forward(&x, &x, None, Mode::Train)?)?;
+    let target =
+        Tensor::from_slice_on(&host_data::<T>(120, -1.0, 1.0, &mut Philox::new(3)), &[2, 5, 12], device)?;
+    let loss = loss::mse(&y, &target)?;
+    let grads = loss.backward()?;
+    let params: Vec<_> =
+        emb.parameters().into_iter().chain(att.parameters()).chain(norm.parameters()).collect();
+    let gs = params
+        .iter()
+        .map(|p| {
+            let g = grads.get_id(p.id()).expect("every parameter gets a gradient");
+            assert_eq!(g.device(), device);
+            g.to_vec()
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((loss.item()?, gs))
+}
+
+#[test]
+fn attention_block_gradients_match_the_cpu() {
+    let Some(dev) = cuda() else { return };
+    fn check<T: Float>(dev: Device) {
+        let (want_loss, want) = attention_step::<T>(Device::Cpu).unwrap();
+        let (got_loss, got) = attention_step::<T>(dev).unwrap_or_else(|e| panic!("on {dev}: {e}"));
+        let name = T::DTYPE.name();
+        assert_close(&[got_loss], &[want_loss], tol::<T>(), &format!("attention block ({name}): loss"));
+        assert_eq!(got.len(), want.len());
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert_close(g, w, tol::<T>(), &format!("attention block ({name}): gradient of parameter {i}"));
+        }
+    }
+    check::<f64>(dev);
+    check::<f32>(dev);
 }
