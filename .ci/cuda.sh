@@ -10,7 +10,10 @@
 #  4. builds the GPU test binaries against the stubs and runs them: with no device they say so
 #     and report their tests as skipped (never as passed);
 #  5. runs the GPU parity suite and the planted-fault tests on the emulated CUDA device, with
-#     the threads of each block scheduled in ascending and then in descending order.
+#     the threads of each block scheduled in ascending and then in descending order;
+#  6. weft-autograd on the emulated device: clippy with features `cuda` and `cuda-emulated`,
+#     then every op family's forward and gradient, the MLP step parity (Adam, SGD) and the
+#     device surface against the CPU (tests/cuda_*.rs), in both thread orders.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,3 +43,11 @@ echo "== cuda: parity suite and planted faults on the emulated device (ascending
 WEFT_EMU_ORDER=forward cargo test -p weft-cuda --features emulated
 echo "== cuda: parity suite on the emulated device (descending thread order)"
 WEFT_EMU_ORDER=reverse cargo test -p weft-cuda --features emulated --test parity
+
+echo "== cuda: weft-autograd clippy (feature cuda, feature cuda-emulated)"
+cargo clippy -p weft-autograd --all-targets --features cuda -- -D warnings
+cargo clippy -p weft-autograd --all-targets --features cuda-emulated -- -D warnings
+echo "== cuda: weft-autograd ops, gradients and model steps on the emulated device (both thread orders)"
+autograd_cuda_tests=(--test cuda_ops --test cuda_model --test cuda_device)
+WEFT_EMU_ORDER=forward cargo test -p weft-autograd --features cuda-emulated "${autograd_cuda_tests[@]}"
+WEFT_EMU_ORDER=reverse cargo test -p weft-autograd --features cuda-emulated "${autograd_cuda_tests[@]}"

@@ -1,9 +1,10 @@
 //! [`Indices`]: an integer index vector on a device, for gathers, scatters and labels.
 //!
 //! The bound (largest index + 1) is computed once at construction on the host, so ops can
-//! validate indices against a dimension without reading device memory.
+//! validate indices against a dimension without reading device memory. Indices must live on
+//! the device of the tensor they index ([`Indices::to_device`]).
 
-use crate::storage::IdxStorage;
+use crate::storage::{host_bound, IdxStorage};
 use std::sync::Arc;
 use weft_ops::{Device, Error, Idx, Result};
 
@@ -24,8 +25,7 @@ impl std::fmt::Debug for Indices {
 impl Indices {
     /// Indices on the CPU.
     pub fn new(idx: Vec<Idx>) -> Self {
-        let bound = idx.iter().map(|&i| i as usize + 1).max().unwrap_or(0);
-        Indices { len: idx.len(), bound, storage: Arc::new(IdxStorage::Cpu(idx)) }
+        Indices { len: idx.len(), bound: host_bound(&idx), storage: Arc::new(IdxStorage::Cpu(idx)) }
     }
 
     /// Indices from `usize` values (error if one does not fit in [`Idx`]).
@@ -41,22 +41,19 @@ impl Indices {
         Ok(Self::new(v))
     }
 
-    /// The same indices on `device`.
+    /// The same indices on `device` (a no-op when already there, else a copy through the
+    /// host; `Error::CudaNotCompiled` for a CUDA device in a build without CUDA).
     pub fn to_device(&self, device: Device) -> Result<Self> {
-        match device {
-            Device::Cpu => Ok(self.clone()),
-            Device::Cuda(_) => Err(Error::CudaNotCompiled),
+        if device == self.device() {
+            return Ok(self.clone());
         }
+        let storage = IdxStorage::upload(self.to_vec()?, device)?;
+        Ok(Indices { storage: Arc::new(storage), len: self.len, bound: self.bound })
     }
 
-    /// Wraps device indices (computes the bound on the host).
+    /// Wraps index storage on any device (its bound is known on the host).
     pub(crate) fn from_storage(storage: Arc<IdxStorage>) -> Self {
-        let host = match &*storage {
-            IdxStorage::Cpu(v) => v,
-            IdxStorage::Cuda(c) => c.unreachable(),
-        };
-        let bound = host.iter().map(|&i| i as usize + 1).max().unwrap_or(0);
-        Indices { len: host.len(), bound, storage }
+        Indices { len: storage.len(), bound: storage.bound(), storage }
     }
 
     /// Number of indices.
@@ -75,12 +72,9 @@ impl Indices {
     pub fn device(&self) -> Device {
         self.storage.device()
     }
-    /// Copies the indices to the host.
+    /// Copies the indices to the host (a download from a CUDA device).
     pub fn to_vec(&self) -> Result<Vec<Idx>> {
-        match &*self.storage {
-            IdxStorage::Cpu(v) => Ok(v.clone()),
-            IdxStorage::Cuda(c) => c.unreachable(),
-        }
+        self.storage.to_vec()
     }
 
     /// Errors unless every index is below `dim` (named `what` for the message).

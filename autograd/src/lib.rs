@@ -14,7 +14,12 @@
 //! - [`optim`] — SGD, Adam, AdamW;
 //! - [`sparse`] — CSR patterns on a device and differentiable SpMM, SDDMM, edge softmax, segment reductions;
 //! - [`io`] — save and load named parameters (safetensors);
-//! - [`synthetic`] — small generated datasets (two spirals) and accuracy.
+//! - [`synthetic`] — small generated datasets (two spirals) and accuracy;
+//! - [`storage`] — where elements live (`Storage::Cpu` / `Storage::Cuda`).
+//!
+//! Features: `cuda` puts tensors on the GPU through weft-cuda (`Device::Cuda(i)`);
+//! `cuda-emulated` makes `Device::Cuda(0)` the emulated CUDA device (tests, CI). Without
+//! either, asking for a CUDA device gives `Error::CudaNotCompiled`.
 //!
 //! ```
 //! use weft_autograd::{nn::{Linear, Module}, optim::{Adam, Optimizer}, Tensor};
@@ -47,6 +52,10 @@ pub use backward::Grads;
 pub use index::Indices;
 pub use tape::{clear_tape, is_grad_enabled, no_grad, no_grad_guard, Tape};
 pub use tensor::Tensor;
+/// The CUDA backend (with feature `cuda` or `cuda-emulated`), for code that reaches into
+/// [`storage::CudaStorage`].
+#[cfg(any(feature = "cuda", feature = "cuda-emulated"))]
+pub use weft_cuda;
 pub use weft_ops::{Device, Error, Result};
 
 use tape::{TAPE_F32, TAPE_F64};

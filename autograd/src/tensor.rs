@@ -1,6 +1,6 @@
 //! [`Tensor`]: a cheap handle to shared storage, a strided layout, and a tape link.
 
-use crate::dispatch::on_device;
+use crate::dispatch::{on_device, on_new_device};
 use crate::storage::Storage;
 use crate::tape::{is_grad_enabled, BackwardFn, GradLink, Grads2, LeafId, Node};
 use crate::Float;
@@ -90,13 +90,10 @@ impl<T: Float> Tensor<T> {
         Self::from_storage(Storage::Cpu(vec![value]), &[])
     }
 
-    /// A tensor of `shape` filled with `value` on `device`.
+    /// A tensor of `shape` filled with `value` on `device` (filled on the device).
     pub fn full(shape: &[usize], value: T, device: Device) -> Result<Self> {
         let n = shape.iter().product();
-        let storage = match device {
-            Device::Cpu => Storage::Cpu(weft_ops::CpuBackend.fill(n, value)?),
-            Device::Cuda(_) => return Err(Error::CudaNotCompiled),
-        };
+        let storage = on_new_device!(device, |b| b.fill(n, value))?;
         Ok(Self::from_storage(storage, shape))
     }
 
@@ -120,14 +117,14 @@ impl<T: Float> Tensor<T> {
         Self::ones(self.shape(), self.device())
     }
 
-    /// The `n x n` identity matrix.
+    /// The `n x n` identity matrix (built on the host, then moved to `device`).
     pub fn eye(n: usize, device: Device) -> Result<Self> {
         let mut v = vec![T::zero(); n * n];
         (0..n).for_each(|i| v[i * n + i] = T::one());
         Self::from_vec(v, &[n, n])?.to_device(device)
     }
 
-    /// `0, 1, ..., n-1` as a float tensor.
+    /// `0, 1, ..., n-1` as a float tensor (built on the host, then moved to `device`).
     pub fn arange(n: usize, device: Device) -> Result<Self> {
         Self::from_vec((0..n).map(|i| T::of(i as f64)).collect(), &[n])?.to_device(device)
     }
@@ -175,16 +172,14 @@ impl<T: Float> Tensor<T> {
         &self.storage
     }
 
-    /// Copies the elements to a host vector, row-major.
+    /// Copies the elements to a host vector, row-major (a download from a CUDA device, which
+    /// waits for the device's queued work).
     pub fn to_vec(&self) -> Result<Vec<T>> {
-        match &*self.storage {
-            Storage::Cpu(x) => weft_ops::CpuBackend.to_vec(x, &self.layout),
-            Storage::Cuda(c) => c.unreachable(),
-        }
+        self.storage.to_vec(&self.layout)
     }
 
     /// Runs `f` on the elements as a host slice, row-major: borrowed for contiguous CPU
-    /// tensors, copied otherwise.
+    /// tensors, copied otherwise (downloaded from a CUDA device).
     pub fn with_host_data<R>(&self, f: impl FnOnce(&[T]) -> R) -> Result<R> {
         if let (Storage::Cpu(x), Some(r)) = (&*self.storage, self.layout.contiguous_range()) {
             return Ok(f(&x[r]));
@@ -203,15 +198,16 @@ impl<T: Float> Tensor<T> {
         Ok(self.to_vec()?[0])
     }
 
-    /// The same tensor on `device` (a no-op when already there; differentiable).
+    /// The same tensor on `device` (a no-op when already there; differentiable: the gradient
+    /// moves back). Moves between devices copy through the host: `Error::CudaNotCompiled`
+    /// for a CUDA device in a build without CUDA.
     pub fn to_device(&self, device: Device) -> Result<Self> {
-        if device == self.device() {
+        let from = self.device();
+        if device == from {
             return Ok(self.clone());
         }
-        match device {
-            Device::Cpu => Ok(self.clone()),
-            Device::Cuda(_) => Err(Error::CudaNotCompiled),
-        }
+        let out = Self::from_storage(self.storage.to_device(&self.layout, device)?, self.shape());
+        Ok(out.record(&[self], move |g, _| Ok(smallvec::smallvec![Some(g.to_device(from)?)])))
     }
 
     /// A contiguous copy (or `self` when already contiguous; differentiable).

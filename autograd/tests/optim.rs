@@ -253,7 +253,7 @@ fn bad_hyper_parameters_are_invalid() {
 fn host_ptr(p: &Param<f64>) -> *const f64 {
     match p.value().storage() {
         Storage::Cpu(v) => v.as_ptr(),
-        Storage::Cuda(c) => c.unreachable(),
+        Storage::Cuda(_) => panic!("the parameter was created on the CPU"),
     }
 }
 

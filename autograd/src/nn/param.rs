@@ -78,8 +78,13 @@ impl<T: Float> Param<T> {
         Ok(())
     }
 
-    /// Runs `f` on the host elements of the value, in place when the buffer is not shared
-    /// (the usual case after `backward` dropped the tape), else on a private copy.
+    /// Runs `f` on the host elements of the value, in place when the buffer is on the CPU and
+    /// not shared (the usual case after `backward` dropped the tape), else on a private copy
+    /// that then becomes the value on the value's device.
+    ///
+    /// Known cost: for a value on a CUDA device this downloads the value, runs `f` on the
+    /// host and uploads the result (two copies over the bus per call, and a wait for the
+    /// device). Optimisers use it, so a CUDA model's step costs a round trip per parameter.
     pub fn update_host(&self, f: impl FnOnce(&mut [T])) -> Result<()> {
         let mut guard = self.inner.value.write().unwrap_or_else(|e| e.into_inner());
         let t = &mut *guard;

@@ -1,8 +1,7 @@
 //! Gathers and scatter-adds along an axis with [`Indices`].
 
-use crate::dispatch::on_device_idx;
+use crate::dispatch::{on_device2_idx, on_device_idx};
 use crate::index::Indices;
-use crate::storage::{IdxStorage, Storage};
 use crate::tensor::{same_device, Tensor};
 use crate::Float;
 use smallvec::smallvec;
@@ -67,13 +66,15 @@ impl<T: Float> Tensor<T> {
             ));
         }
         let dst = self.contiguous()?.detach();
-        let storage = match (&*dst.storage, &*src.storage, &*idx.storage) {
-            (Storage::Cpu(d), Storage::Cpu(s), IdxStorage::Cpu(i)) => Storage::Cpu(
-                weft_ops::CpuBackend.index_add(d, dst.shape(), axis, i, idx.len(), s, &src.layout)?,
-            ),
-            (Storage::Cuda(c), _, _) | (_, Storage::Cuda(c), _) => c.unreachable(),
-            (_, _, IdxStorage::Cuda(c)) => c.unreachable(),
-        };
+        let storage = on_device2_idx!("index_add", dst, src, idx, |b, d, s, i| b.index_add(
+            d,
+            dst.shape(),
+            axis,
+            i,
+            idx.len(),
+            s,
+            &src.layout
+        ))?;
         let out = Self::from_storage(storage, self.shape());
         let idx = idx.clone();
         Ok(out.record(&[self, src], move |g, need| {

@@ -1,23 +1,21 @@
 //! Random tensors and dropout from the seeded, counter-based Philox generator: the same seed
 //! gives the same numbers on every backend and for any thread count.
 
-use crate::storage::Storage;
+use crate::dispatch::on_new_device;
 use crate::tensor::Tensor;
 use crate::Float;
 use smallvec::smallvec;
 use weft_ops::{rng::Philox, rng::PhiloxState, Backend, Device, Error, Result};
 
-fn generate<T: Float>(
-    shape: &[usize],
-    device: Device,
-    cpu: impl FnOnce(&weft_ops::CpuBackend, usize) -> Result<Vec<T>>,
-) -> Result<Tensor<T>> {
-    let n = shape.iter().product();
-    let storage = match device {
-        Device::Cpu => Storage::Cpu(cpu(&weft_ops::CpuBackend, n)?),
-        Device::Cuda(_) => return Err(Error::CudaNotCompiled),
-    };
-    Ok(Tensor::from_storage(storage, shape))
+/// `n = shape.numel()` samples drawn on `device` by `$draw` (a backend call with the backend
+/// `b` and `n` in scope): Philox runs on the device, giving the CPU's numbers for the same
+/// state.
+macro_rules! generate {
+    ($shape:expr, $device:expr, |$b:ident, $n:ident| $draw:expr) => {{
+        let $n: usize = $shape.iter().product();
+        let storage = on_new_device!($device, |$b| $draw)?;
+        Ok::<_, Error>(Tensor::from_storage(storage, $shape))
+    }};
 }
 
 impl<T: Float> Tensor<T> {
@@ -30,7 +28,7 @@ impl<T: Float> Tensor<T> {
             ));
         }
         let st = rng.take(shape.iter().product());
-        generate(shape, device, |b, n| b.uniform(n, st, T::of(lo), T::of(hi)))
+        generate!(shape, device, |b, n| b.uniform(n, st, T::of(lo), T::of(hi)))
     }
 
     /// Normal samples with the given mean and standard deviation.
@@ -42,7 +40,7 @@ impl<T: Float> Tensor<T> {
             ));
         }
         let st = rng.take(shape.iter().product());
-        generate(shape, device, |b, n| b.normal(n, st, T::of(mean), T::of(std)))
+        generate!(shape, device, |b, n| b.normal(n, st, T::of(mean), T::of(std)))
     }
 
     /// Inverted dropout: zeroes each element with probability `p` and scales the rest by
@@ -55,7 +53,7 @@ impl<T: Float> Tensor<T> {
             return Ok(self.clone());
         }
         let st: PhiloxState = rng.take(self.numel());
-        let mask = generate::<T>(self.shape(), self.device(), |b, n| b.dropout_mask(n, st, 1.0 - p))?;
+        let mask: Tensor<T> = generate!(self.shape(), self.device(), |b, n| b.dropout_mask(n, st, 1.0 - p))?;
         let out = self.detach().mul(&mask)?;
         Ok(out.record(&[self], move |g, _| Ok(smallvec![Some(g.mul(&mask)?)])))
     }

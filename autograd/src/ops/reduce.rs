@@ -3,7 +3,6 @@
 
 use crate::dispatch::on_device;
 use crate::index::Indices;
-use crate::storage::{IdxStorage, Storage};
 use crate::tensor::Tensor;
 use crate::Float;
 use smallvec::smallvec;
@@ -112,13 +111,10 @@ impl<T: Float> Tensor<T> {
         self.reshape(&[self.numel()])?.mean(0)
     }
 
-    /// Index of the first maximum along `axis` (not differentiable).
+    /// Index of the first maximum along `axis` (not differentiable), on this tensor's device.
     pub fn argmax(&self, axis: usize) -> Result<Indices> {
         self.check_reduce_axis("argmax", axis, true)?;
-        let idx = match &*self.storage {
-            Storage::Cpu(x) => IdxStorage::Cpu(weft_ops::CpuBackend.argmax(x, &self.layout, axis)?),
-            Storage::Cuda(c) => c.unreachable(),
-        };
+        let idx = self.storage.argmax(&self.layout, axis)?;
         Ok(Indices::from_storage(Arc::new(idx)))
     }
 

@@ -4,7 +4,7 @@
 use crate::tensor::{same_device, Tensor};
 use crate::Float;
 use smallvec::{smallvec, SmallVec};
-use weft_ops::{error::fmt_shape, Backend, Error, Layout, Result};
+use weft_ops::{error::fmt_shape, Error, Layout, Result};
 
 impl<T: Float> Tensor<T> {
     fn view(&self, layout: Layout, backward: impl FnOnce(&Tensor<T>) -> Result<Tensor<T>> + 'static) -> Self {
@@ -141,19 +141,8 @@ impl<T: Float> Tensor<T> {
         }
         let mut shape = first.shape().to_vec();
         shape[axis] = parts.iter().map(|p| p.shape()[axis]).sum();
-        let storage = match &*first.storage {
-            crate::storage::Storage::Cpu(_) => {
-                let bufs: Vec<(&Vec<T>, &Layout)> = parts
-                    .iter()
-                    .map(|p| match &*p.storage {
-                        crate::storage::Storage::Cpu(x) => (x, &p.layout),
-                        crate::storage::Storage::Cuda(c) => c.unreachable(),
-                    })
-                    .collect();
-                crate::storage::Storage::Cpu(weft_ops::CpuBackend.concat(&bufs, axis)?)
-            }
-            crate::storage::Storage::Cuda(c) => c.unreachable(),
-        };
+        let views: Vec<_> = parts.iter().map(|p| (&*p.storage, &p.layout)).collect();
+        let storage = crate::storage::Storage::concat("concat", &views, axis)?;
         let out = Self::from_storage(storage, &shape);
         let lens: Vec<usize> = parts.iter().map(|p| p.shape()[axis]).collect();
         Ok(out.record(parts, move |g, need| {

@@ -2,6 +2,10 @@
 //!
 //! Updates are in place: each parameter's buffer is rewritten in one fused pass when no other
 //! tensor shares it (the usual case once `backward` has dropped the tape).
+//!
+//! Parameters may live on any device: the update runs on the host, so for a parameter on a
+//! CUDA device each step downloads its gradient and value and uploads the new value (see
+//! [`Param::update_host`]); the optimiser state (momenta) stays on the host.
 
 mod adam;
 mod sgd;

@@ -1,0 +1,52 @@
+//! Shared helpers of the `cuda_*` tests: the device under test, random host data, and the
+//! comparison with the CPU.
+
+#![allow(dead_code)]
+
+use weft_autograd::{Error, Float, Tensor};
+use weft_ops::{rng::Philox, Device};
+
+/// The CUDA device under test (`Device::Cuda(0)`: the emulated device with feature
+/// `cuda-emulated`, the GPU with `cuda`), or `None` after saying so when the build has a real
+/// device in mind but the machine has none.
+pub fn cuda() -> Option<Device> {
+    let dev = Device::Cuda(0);
+    match Tensor::<f32>::zeros(&[1], dev) {
+        Ok(_) => Some(dev),
+        Err(Error::Cuda { msg, .. }) => {
+            eprintln!("no CUDA device present ({msg}): skipping");
+            None
+        }
+        Err(e) => panic!("opening {dev}: {e}"),
+    }
+}
+
+/// `n` uniform values in `(lo, hi)` from `rng`.
+pub fn host_data<T: Float>(n: usize, lo: f64, hi: f64, rng: &mut Philox) -> Vec<T> {
+    (0..n).map(|_| T::of(lo + (hi - lo) * rng.uniform())).collect()
+}
+
+/// The comparison tolerance for `T`, relative to the largest magnitude compared (see the
+/// header of `cuda_ops.rs`).
+pub fn tol<T: Float>() -> f64 {
+    match T::DTYPE.name() {
+        "f64" => 1e-12,
+        _ => 1e-4,
+    }
+}
+
+/// Asserts `max |got - want| <= tol * max(1, max |want|)`, NaN only where `want` has NaN.
+pub fn assert_close<T: Float>(got: &[T], want: &[T], tol: f64, what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths");
+    let scale = want.iter().map(|w| w.f64().abs()).filter(|w| w.is_finite()).fold(1.0, f64::max);
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        let (g, w) = (g.f64(), w.f64());
+        if w.is_nan() && g.is_nan() {
+            continue;
+        }
+        assert!(
+            (g - w).abs() <= tol * scale || g == w,
+            "{what}[{i}]: got {g}, want {w} (tolerance {tol} x {scale})"
+        );
+    }
+}
