@@ -7,7 +7,7 @@ use crate::Float;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 use weft_ops::sparse::{CooOptions, Csr, CsrPattern};
-use weft_ops::{Backend, Device, Error, Idx, Result};
+use weft_ops::{Backend, Device, Idx, Result};
 
 /// A CSR sparsity pattern (row pointers and sorted column ids, no values) on a device.
 ///
@@ -53,7 +53,10 @@ impl CsrMatrix {
     pub fn from_csr(host: Csr, device: Device) -> Result<Self> {
         let storage = match device {
             Device::Cpu => CsrStorage::Cpu(weft_ops::CpuBackend.csr_upload(&host)?),
-            Device::Cuda(_) => return Err(Error::CudaNotCompiled),
+            #[cfg(not(any(feature = "cuda", feature = "cuda-emulated")))]
+            Device::Cuda(_) => return Err(weft_ops::Error::CudaNotCompiled),
+            #[cfg(any(feature = "cuda", feature = "cuda-emulated"))]
+            Device::Cuda(_) => return Err(super::device::not_on_cuda()),
         };
         Ok(CsrMatrix {
             inner: Arc::new(Inner {

@@ -4,41 +4,47 @@
 
 use super::csr_matrix::CsrMatrix;
 use crate::index::Indices;
-use crate::storage::{CudaStorage, IdxStorage, Storage};
+use crate::storage::{IdxStorage, Storage};
 use crate::tensor::Tensor;
 use crate::Float;
 use std::sync::Arc;
 use weft_ops::backend::Aggregation;
 use weft_ops::sparse::Csr;
-use weft_ops::{Backend, CpuBackend, Idx, Result};
+use weft_ops::{Backend, CpuBackend, Error, Idx, Result};
 
-/// A device pattern.
+/// A device pattern. Sparse autograd ops run on the CPU only for now: `CudaBackend`
+/// implements the trait's sparse group (and the emulated suite checks it), but autograd does
+/// not yet hold device patterns, so a `CsrMatrix` cannot be put on a CUDA device.
 pub(crate) enum CsrStorage {
     /// Host memory: the shared host pattern itself.
     Cpu(Csr),
-    /// CUDA device memory (uninhabited in a build without CUDA).
-    #[allow(dead_code)]
-    Cuda(CudaStorage<Idx>),
+}
+
+/// The error for a dense operand on a CUDA device meeting a (host-only) sparse op.
+pub(crate) fn not_on_cuda() -> Error {
+    Error::invalid(
+        "sparse",
+        "sparse ops run on the CPU only for now; move the operands with to_device(Device::Cpu)",
+    )
 }
 
 fn cpu_csr(a: &CsrMatrix) -> &Csr {
     match a.storage() {
         CsrStorage::Cpu(p) => p,
-        CsrStorage::Cuda(c) => c.unreachable(),
     }
 }
 
-fn cpu<T: Float>(t: &Tensor<T>) -> &Vec<T> {
+fn cpu<T: Float>(t: &Tensor<T>) -> Result<&Vec<T>> {
     match &*t.storage {
-        Storage::Cpu(x) => x,
-        Storage::Cuda(c) => c.unreachable(),
+        Storage::Cpu(x) => Ok(x),
+        Storage::Cuda(_) => Err(not_on_cuda()),
     }
 }
 
-fn cpu_idx(i: &Indices) -> &Vec<Idx> {
+fn cpu_idx(i: &Indices) -> Result<&Vec<Idx>> {
     match &*i.storage {
-        IdxStorage::Cpu(x) => x,
-        IdxStorage::Cuda(c) => c.unreachable(),
+        IdxStorage::Cpu(x) => Ok(x),
+        IdxStorage::Cuda(_) => Err(not_on_cuda()),
     }
 }
 
@@ -62,8 +68,8 @@ pub(crate) fn spmm<T: Float>(
 ) -> Result<(Tensor<T>, Option<Indices>)> {
     let w = x.shape()[1];
     let p = cpu_csr(a);
-    let v = vals.map(|(v, h)| (cpu(v), &v.layout, h));
-    let (out, am) = CpuBackend.spmm(p, v, cpu(x), &x.layout, agg)?;
+    let v = vals.map(|(v, h)| cpu(v).map(|c| (c, &v.layout, h))).transpose()?;
+    let (out, am) = CpuBackend.spmm(p, v, cpu(x)?, &x.layout, agg)?;
     Ok((tensor(out, &[a.n_rows(), w]), am.map(indices)))
 }
 
@@ -80,14 +86,14 @@ pub(crate) fn spmm_max_backward<T: Float>(
 ) -> Result<(Option<Tensor<T>>, Option<Tensor<T>>)> {
     let p = cpu_csr(a);
     let heads = vals.map_or(1, |v| v.1);
-    let v = vals.map(|(v, h)| (cpu(v), &v.layout, h));
+    let v = vals.map(|(v, h)| cpu(v).map(|c| (c, &v.layout, h))).transpose()?;
     let (gx, gv) = CpuBackend.spmm_max_backward(
         p,
         v,
-        cpu(x),
+        cpu(x)?,
         &x.layout,
-        cpu_idx(argmax),
-        cpu(g),
+        cpu_idx(argmax)?,
+        cpu(g)?,
         &g.layout,
         need_x,
         need_vals,
@@ -102,7 +108,7 @@ pub(crate) fn sddmm_dot<T: Float>(
     y: &Tensor<T>,
     heads: usize,
 ) -> Result<Tensor<T>> {
-    let out = CpuBackend.sddmm_dot(cpu_csr(a), cpu(x), &x.layout, cpu(y), &y.layout, heads)?;
+    let out = CpuBackend.sddmm_dot(cpu_csr(a), cpu(x)?, &x.layout, cpu(y)?, &y.layout, heads)?;
     Ok(tensor(out, &[a.nnz(), heads]))
 }
 
@@ -113,13 +119,13 @@ pub(crate) fn sddmm_add<T: Float>(
     t: &Tensor<T>,
     heads: usize,
 ) -> Result<Tensor<T>> {
-    let out = CpuBackend.sddmm_add(cpu_csr(a), cpu(s), &s.layout, cpu(t), &t.layout, heads)?;
+    let out = CpuBackend.sddmm_add(cpu_csr(a), cpu(s)?, &s.layout, cpu(t)?, &t.layout, heads)?;
     Ok(tensor(out, &[a.nnz(), heads]))
 }
 
 /// Edge softmax with the shape of `scores`.
 pub(crate) fn edge_softmax<T: Float>(a: &CsrMatrix, scores: &Tensor<T>, heads: usize) -> Result<Tensor<T>> {
-    let out = CpuBackend.edge_softmax(cpu_csr(a), cpu(scores), &scores.layout, heads)?;
+    let out = CpuBackend.edge_softmax(cpu_csr(a), cpu(scores)?, &scores.layout, heads)?;
     Ok(tensor(out, scores.shape()))
 }
 
@@ -130,7 +136,8 @@ pub(crate) fn edge_softmax_backward<T: Float>(
     dy: &Tensor<T>,
     heads: usize,
 ) -> Result<Tensor<T>> {
-    let out = CpuBackend.edge_softmax_backward(cpu_csr(a), cpu(y), &y.layout, cpu(dy), &dy.layout, heads)?;
+    let out =
+        CpuBackend.edge_softmax_backward(cpu_csr(a), cpu(y)?, &y.layout, cpu(dy)?, &dy.layout, heads)?;
     Ok(tensor(out, y.shape()))
 }
 
@@ -141,7 +148,7 @@ pub(crate) fn segment_reduce<T: Float>(
     agg: Aggregation,
 ) -> Result<(Tensor<T>, Option<Indices>)> {
     let n_seg = offsets.len() - 1;
-    let (out, am) = CpuBackend.segment_reduce(cpu_idx(offsets), n_seg, cpu(x), &x.layout, agg)?;
+    let (out, am) = CpuBackend.segment_reduce(cpu_idx(offsets)?, n_seg, cpu(x)?, &x.layout, agg)?;
     Ok((tensor(out, &[n_seg, x.shape()[1]]), am.map(indices)))
 }
 
@@ -154,6 +161,6 @@ pub(crate) fn segment_max_backward<T: Float>(
 ) -> Result<Tensor<T>> {
     let n_seg = offsets.len() - 1;
     let out =
-        CpuBackend.segment_max_backward(cpu_idx(offsets), n_seg, m, cpu_idx(argmax), cpu(g), &g.layout)?;
+        CpuBackend.segment_max_backward(cpu_idx(offsets)?, n_seg, m, cpu_idx(argmax)?, cpu(g)?, &g.layout)?;
     Ok(tensor(out, &[m, g.shape()[1]]))
 }
