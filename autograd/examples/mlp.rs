@@ -1,8 +1,11 @@
 //! Trains an MLP on two interleaved spirals and prints loss and accuracy as it goes.
 //!
 //! ```text
-//! cargo run --release --example mlp
+//! cargo run --release --example mlp [-- --device cpu|cuda|cuda:N]
 //! ```
+//!
+//! `--device cuda` needs weft built with CUDA (`--features weft-autograd/cuda`); otherwise it
+//! stops with weft's "built without CUDA" error.
 
 use std::time::Instant;
 use weft_autograd::nn::{loss::cross_entropy, Activation, Mlp, Mode, Module};
@@ -11,11 +14,30 @@ use weft_autograd::synthetic::{accuracy, two_spirals};
 use weft_autograd::{no_grad, Result};
 use weft_ops::{rng::Philox, Device};
 
-fn main() -> Result<()> {
+/// The `--device` flag (default `cpu`).
+fn device_from_args() -> Result<Device> {
+    let args: Vec<String> = std::env::args().collect();
+    match args.iter().position(|a| a == "--device") {
+        Some(i) => args.get(i + 1).map(String::as_str).unwrap_or("").parse(),
+        None => Ok(Device::Cpu),
+    }
+}
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<()> {
+    let device = device_from_args()?;
     let mut rng = Philox::new(7);
     let (x_train, y_train) = two_spirals::<f32>(300, 0.02, &mut rng)?;
     let (x_test, y_test) = two_spirals::<f32>(300, 0.02, &mut rng)?;
-    let model = Mlp::<f32>::new(&[2, 64, 64, 2], Activation::Tanh, 0.0, &mut rng, Device::Cpu)?;
+    let (x_train, y_train) = (x_train.to_device(device)?, y_train.to_device(device)?);
+    let (x_test, y_test) = (x_test.to_device(device)?, y_test.to_device(device)?);
+    let model = Mlp::<f32>::new(&[2, 64, 64, 2], Activation::Tanh, 0.0, &mut rng, device)?;
     let mut opt = Adam::new(model.parameters(), 0.01);
     println!(
         "two spirals: {} training points, MLP 2-64-64-2 (tanh), {} parameters",
