@@ -23,9 +23,7 @@ fn load_cora(c: &mut Criterion) {
         b.iter(|| {
             let file = std::fs::File::open(&features).expect("node-feat.csv.gz opens");
             let mut text = Vec::new();
-            MultiGzDecoder::new(file)
-                .read_to_end(&mut text)
-                .expect("decompresses");
+            MultiGzDecoder::new(file).read_to_end(&mut text).expect("decompresses");
             text.len()
         })
     });

@@ -31,10 +31,7 @@ fn cora_features_are_binary_and_every_node_has_a_word() {
     let data = cora();
     assert!(data.features.iter().all(|&x| x == 0.0 || x == 1.0));
     for node in 0..data.num_nodes {
-        assert!(
-            data.feature_row(node).is_some_and(|row| row.contains(&1.0)),
-            "node {node} has no word"
-        );
+        assert!(data.feature_row(node).is_some_and(|row| row.contains(&1.0)), "node {node} has no word");
     }
 }
 

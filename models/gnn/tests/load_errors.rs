@@ -23,21 +23,13 @@ fn missing_tables() {
         let d = TempDataset::valid(table);
         d.remove(&format!("raw/{table}.csv.gz"));
         let err = load_err(&d);
-        assert_io_error(
-            &err,
-            &format!("raw/{table}.csv.gz"),
-            &["missing file", &format!("{table}.csv")],
-        );
+        assert_io_error(&err, &format!("raw/{table}.csv.gz"), &["missing file", &format!("{table}.csv")]);
     }
     for list in ["train", "valid", "test"] {
         let d = TempDataset::valid(list);
         d.remove(&format!("split/public/{list}.csv.gz"));
         let err = load_err(&d);
-        assert_io_error(
-            &err,
-            &format!("split/public/{list}.csv.gz"),
-            &["missing file"],
-        );
+        assert_io_error(&err, &format!("split/public/{list}.csv.gz"), &["missing file"]);
     }
 }
 
@@ -62,49 +54,20 @@ fn corrupt_gzip_names_the_file() {
 fn ragged_feature_row() {
     let d = TempDataset::valid("ragged");
     d.write("raw/node-feat.csv.gz", "1,0,0\n0,1,0\n0,1\n0,0,0\n1,1,1\n");
-    assert_parse_error(
-        &load_err(&d),
-        "raw/node-feat.csv.gz",
-        3,
-        &["ragged", "2 fields", "first row has 3"],
-    );
+    assert_parse_error(&load_err(&d), "raw/node-feat.csv.gz", 3, &["ragged", "2 fields", "first row has 3"]);
     let d = TempDataset::valid("ragged-long");
-    d.write(
-        "raw/node-feat.csv.gz",
-        "1,0,0\n0,1,0\n0,1,0\n0,0,0\n1,1,1,1\n",
-    );
-    assert_parse_error(
-        &load_err(&d),
-        "raw/node-feat.csv.gz",
-        5,
-        &["ragged", "4 fields"],
-    );
+    d.write("raw/node-feat.csv.gz", "1,0,0\n0,1,0\n0,1,0\n0,0,0\n1,1,1,1\n");
+    assert_parse_error(&load_err(&d), "raw/node-feat.csv.gz", 5, &["ragged", "4 fields"]);
 }
 
 #[test]
 fn non_numeric_feature() {
     let d = TempDataset::valid("featnan");
-    d.write(
-        "raw/node-feat.csv.gz",
-        "1,0,0\n0,1,0\n0,0,1\n0,x,0\n1,1,1\n",
-    );
-    assert_parse_error(
-        &load_err(&d),
-        "raw/node-feat.csv.gz",
-        4,
-        &["field 2", "'x'", "not a finite number"],
-    );
+    d.write("raw/node-feat.csv.gz", "1,0,0\n0,1,0\n0,0,1\n0,x,0\n1,1,1\n");
+    assert_parse_error(&load_err(&d), "raw/node-feat.csv.gz", 4, &["field 2", "'x'", "not a finite number"]);
     let d = TempDataset::valid("featinf");
-    d.write(
-        "raw/node-feat.csv.gz",
-        "1,0,0\n0,1,0\n0,0,nan\n0,0,0\n1,1,1\n",
-    );
-    assert_parse_error(
-        &load_err(&d),
-        "raw/node-feat.csv.gz",
-        3,
-        &["field 3", "'nan'"],
-    );
+    d.write("raw/node-feat.csv.gz", "1,0,0\n0,1,0\n0,0,nan\n0,0,0\n1,1,1\n");
+    assert_parse_error(&load_err(&d), "raw/node-feat.csv.gz", 3, &["field 3", "'nan'"]);
     let d = TempDataset::valid("featempty");
     d.write("raw/node-feat.csv.gz", "1,0,0\n0,1,0\n0,,0\n0,0,0\n1,1,1\n");
     assert_parse_error(&load_err(&d), "raw/node-feat.csv.gz", 3, &["field 2", "''"]);
@@ -122,24 +85,14 @@ fn feature_rows_disagree_with_node_count() {
     );
     let d = TempDataset::valid("featlong");
     d.write("raw/node-feat.csv.gz", "1\n0\n0\n0\n1\n1\n");
-    assert_parse_error(
-        &load_err(&d),
-        "raw/node-feat.csv.gz",
-        6,
-        &["more than 5 feature rows"],
-    );
+    assert_parse_error(&load_err(&d), "raw/node-feat.csv.gz", 6, &["more than 5 feature rows"]);
 }
 
 #[test]
 fn non_numeric_edge_endpoint() {
     let d = TempDataset::valid("edgetext");
     d.write("raw/edge.csv.gz", "0,1\n1,2\n2,three\n3,4\n");
-    assert_parse_error(
-        &load_err(&d),
-        "raw/edge.csv.gz",
-        3,
-        &["field 2", "'three'", "not an integer"],
-    );
+    assert_parse_error(&load_err(&d), "raw/edge.csv.gz", 3, &["field 2", "'three'", "not an integer"]);
     let d = TempDataset::valid("edgefloat");
     d.write("raw/edge.csv.gz", "0,1\n1.0,2\n2,3\n3,4\n");
     assert_parse_error(&load_err(&d), "raw/edge.csv.gz", 2, &["field 1", "'1.0'"]);
@@ -149,60 +102,30 @@ fn non_numeric_edge_endpoint() {
 fn edge_with_wrong_field_count() {
     let d = TempDataset::valid("edge3");
     d.write("raw/edge.csv.gz", "0,1\n1,2,7\n2,3\n3,4\n");
-    assert_parse_error(
-        &load_err(&d),
-        "raw/edge.csv.gz",
-        2,
-        &["expected 2 fields, found 3"],
-    );
+    assert_parse_error(&load_err(&d), "raw/edge.csv.gz", 2, &["expected 2 fields, found 3"]);
     let d = TempDataset::valid("edge1");
     d.write("raw/edge.csv.gz", "0,1\n1,2\n2,3\n4\n");
-    assert_parse_error(
-        &load_err(&d),
-        "raw/edge.csv.gz",
-        4,
-        &["expected 2 fields, found 1"],
-    );
+    assert_parse_error(&load_err(&d), "raw/edge.csv.gz", 4, &["expected 2 fields, found 1"]);
 }
 
 #[test]
 fn edge_endpoint_out_of_range() {
     let d = TempDataset::valid("edgepast");
     d.write("raw/edge.csv.gz", "0,1\n1,2\n2,3\n3,5\n");
-    assert_parse_error(
-        &load_err(&d),
-        "raw/edge.csv.gz",
-        4,
-        &["node id 5", "node count 5"],
-    );
+    assert_parse_error(&load_err(&d), "raw/edge.csv.gz", 4, &["node id 5", "node count 5"]);
     let d = TempDataset::valid("edgeneg");
     d.write("raw/edge.csv.gz", "0,1\n-1,2\n2,3\n3,4\n");
-    assert_parse_error(
-        &load_err(&d),
-        "raw/edge.csv.gz",
-        2,
-        &["field 1", "negative node id -1"],
-    );
+    assert_parse_error(&load_err(&d), "raw/edge.csv.gz", 2, &["field 1", "negative node id -1"]);
 }
 
 #[test]
 fn edge_rows_disagree_with_edge_count() {
     let d = TempDataset::valid("edgeshort");
     d.write("raw/edge.csv.gz", "0,1\n1,2\n2,3\n");
-    assert_parse_error(
-        &load_err(&d),
-        "raw/edge.csv.gz",
-        4,
-        &["ends after 3 edges", "num-edge-list", "4"],
-    );
+    assert_parse_error(&load_err(&d), "raw/edge.csv.gz", 4, &["ends after 3 edges", "num-edge-list", "4"]);
     let d = TempDataset::valid("edgelong");
     d.write("raw/num-edge-list.csv.gz", "2\n");
-    assert_parse_error(
-        &load_err(&d),
-        "raw/edge.csv.gz",
-        3,
-        &["more than 2 edges", "num-edge-list"],
-    );
+    assert_parse_error(&load_err(&d), "raw/edge.csv.gz", 3, &["more than 2 edges", "num-edge-list"]);
 }
 
 #[test]
@@ -216,28 +139,13 @@ fn empty_line_inside_data() {
 fn bad_labels() {
     let d = TempDataset::valid("labelneg");
     d.write("raw/node-label.csv.gz", "0\n1\n-2\n0\n1\n");
-    assert_parse_error(
-        &load_err(&d),
-        "raw/node-label.csv.gz",
-        3,
-        &["negative label -2"],
-    );
+    assert_parse_error(&load_err(&d), "raw/node-label.csv.gz", 3, &["negative label -2"]);
     let d = TempDataset::valid("labelbig");
     d.write("raw/node-label.csv.gz", "0\n1\n2\n0\n99\n");
-    assert_parse_error(
-        &load_err(&d),
-        "raw/node-label.csv.gz",
-        5,
-        &["label 99", "out of range"],
-    );
+    assert_parse_error(&load_err(&d), "raw/node-label.csv.gz", 5, &["label 99", "out of range"]);
     let d = TempDataset::valid("labeltext");
     d.write("raw/node-label.csv.gz", "0\n1\ncat\n0\n1\n");
-    assert_parse_error(
-        &load_err(&d),
-        "raw/node-label.csv.gz",
-        3,
-        &["'cat'", "not an integer"],
-    );
+    assert_parse_error(&load_err(&d), "raw/node-label.csv.gz", 3, &["'cat'", "not an integer"]);
     let d = TempDataset::valid("labelwide");
     d.write("raw/node-label.csv.gz", "0\n1,0\n2\n0\n1\n");
     assert_parse_error(
@@ -252,84 +160,39 @@ fn bad_labels() {
 fn label_rows_disagree_with_node_count() {
     let d = TempDataset::valid("labelshort");
     d.write("raw/node-label.csv.gz", "0\n1\n2\n0\n");
-    assert_parse_error(
-        &load_err(&d),
-        "raw/node-label.csv.gz",
-        5,
-        &["ends after 4 labels", "num-node-list"],
-    );
+    assert_parse_error(&load_err(&d), "raw/node-label.csv.gz", 5, &["ends after 4 labels", "num-node-list"]);
     let d = TempDataset::valid("labellong");
     d.write("raw/node-label.csv.gz", "0\n1\n2\n0\n1\n2\n");
-    assert_parse_error(
-        &load_err(&d),
-        "raw/node-label.csv.gz",
-        6,
-        &["more than 5 labels"],
-    );
+    assert_parse_error(&load_err(&d), "raw/node-label.csv.gz", 6, &["more than 5 labels"]);
 }
 
 #[test]
 fn bad_count_files() {
     let d = TempDataset::valid("countempty");
     d.write("raw/num-node-list.csv.gz", "");
-    assert_parse_error(
-        &load_err(&d),
-        "raw/num-node-list.csv.gz",
-        1,
-        &["empty file"],
-    );
+    assert_parse_error(&load_err(&d), "raw/num-node-list.csv.gz", 1, &["empty file"]);
     let d = TempDataset::valid("counttext");
     d.write("raw/num-edge-list.csv.gz", "four\n");
-    assert_parse_error(
-        &load_err(&d),
-        "raw/num-edge-list.csv.gz",
-        1,
-        &["'four'", "not an integer"],
-    );
+    assert_parse_error(&load_err(&d), "raw/num-edge-list.csv.gz", 1, &["'four'", "not an integer"]);
     let d = TempDataset::valid("countneg");
     d.write("raw/num-node-list.csv.gz", "-5\n");
-    assert_parse_error(
-        &load_err(&d),
-        "raw/num-node-list.csv.gz",
-        1,
-        &["negative count -5"],
-    );
+    assert_parse_error(&load_err(&d), "raw/num-node-list.csv.gz", 1, &["negative count -5"]);
     let d = TempDataset::valid("countmany");
     d.write("raw/num-node-list.csv.gz", "5\n3\n");
-    assert_parse_error(
-        &load_err(&d),
-        "raw/num-node-list.csv.gz",
-        2,
-        &["several graphs"],
-    );
+    assert_parse_error(&load_err(&d), "raw/num-node-list.csv.gz", 2, &["several graphs"]);
     let d = TempDataset::valid("counthuge");
     d.write("raw/num-node-list.csv.gz", "4294967296\n");
-    assert_parse_error(
-        &load_err(&d),
-        "raw/num-node-list.csv.gz",
-        1,
-        &["do not fit the index type"],
-    );
+    assert_parse_error(&load_err(&d), "raw/num-node-list.csv.gz", 1, &["do not fit the index type"]);
 }
 
 #[test]
 fn split_id_out_of_range() {
     let d = TempDataset::valid("splitpast");
     d.write("split/public/test.csv.gz", "3\n5\n");
-    assert_parse_error(
-        &load_err(&d),
-        "split/public/test.csv.gz",
-        2,
-        &["node id 5", "node count 5"],
-    );
+    assert_parse_error(&load_err(&d), "split/public/test.csv.gz", 2, &["node id 5", "node count 5"]);
     let d = TempDataset::valid("splitneg");
     d.write("split/public/valid.csv.gz", "-2\n");
-    assert_parse_error(
-        &load_err(&d),
-        "split/public/valid.csv.gz",
-        1,
-        &["negative node id -2"],
-    );
+    assert_parse_error(&load_err(&d), "split/public/valid.csv.gz", 1, &["negative node id -2"]);
     let d = TempDataset::valid("splittext");
     d.write("split/public/train.csv.gz", "0\n1\nx\n");
     assert_parse_error(&load_err(&d), "split/public/train.csv.gz", 3, &["'x'"]);
@@ -359,10 +222,5 @@ fn split_duplicates_and_overlaps() {
 fn empty_training_list() {
     let d = TempDataset::valid("notrain");
     d.write("split/public/train.csv.gz", "");
-    assert_parse_error(
-        &load_err(&d),
-        "split/public/train.csv.gz",
-        1,
-        &["no training node ids"],
-    );
+    assert_parse_error(&load_err(&d), "split/public/train.csv.gz", 1, &["no training node ids"]);
 }

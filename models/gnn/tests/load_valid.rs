@@ -24,12 +24,7 @@ fn valid_folder_loads_every_table() {
     assert_eq!(data.num_classes, 3);
     assert_eq!(
         data.split,
-        Split {
-            name: "public".into(),
-            train: vec![0, 1],
-            valid: vec![2],
-            test: vec![3, 4]
-        }
+        Split { name: "public".into(), train: vec![0, 1], valid: vec![2], test: vec![3, 4] }
     );
 }
 

@@ -71,20 +71,11 @@ impl CsvReader {
         let handle = File::open(path).map_err(|e| Error::io(&file, e))?;
         let gzipped = path.extension().is_some_and(|ext| ext == "gz");
         let input: Box<dyn BufRead> = if gzipped {
-            Box::new(BufReader::with_capacity(
-                BUFFER_BYTES,
-                MultiGzDecoder::new(handle),
-            ))
+            Box::new(BufReader::with_capacity(BUFFER_BYTES, MultiGzDecoder::new(handle)))
         } else {
             Box::new(BufReader::with_capacity(BUFFER_BYTES, handle))
         };
-        Ok(CsvReader {
-            input,
-            file,
-            lines_read: 0,
-            pending_empty: None,
-            buf: Vec::new(),
-        })
+        Ok(CsvReader { input, file, lines_read: 0, pending_empty: None, buf: Vec::new() })
     }
 
     /// The file, as shown in errors.
@@ -101,12 +92,10 @@ impl CsvReader {
     pub fn next_line(&mut self) -> Result<Option<Line<'_>>> {
         loop {
             self.buf.clear();
-            let read = self.input.read_until(b'\n', &mut self.buf).map_err(|e| {
-                Error::io(
-                    &self.file,
-                    format!("reading line {}: {e}", self.lines_read + 1),
-                )
-            })?;
+            let read = self
+                .input
+                .read_until(b'\n', &mut self.buf)
+                .map_err(|e| Error::io(&self.file, format!("reading line {}: {e}", self.lines_read + 1)))?;
             if read == 0 {
                 return Ok(None);
             }
@@ -123,17 +112,9 @@ impl CsvReader {
                 continue;
             }
             if let Some(empty) = self.pending_empty {
-                return Err(Error::parse(
-                    &self.file,
-                    empty,
-                    "empty line inside the data",
-                ));
+                return Err(Error::parse(&self.file, empty, "empty line inside the data"));
             }
-            return Ok(Some(Line {
-                bytes: &self.buf[..end],
-                file: &self.file,
-                number: self.lines_read,
-            }));
+            return Ok(Some(Line { bytes: &self.buf[..end], file: &self.file, number: self.lines_read }));
         }
     }
 }

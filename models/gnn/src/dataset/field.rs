@@ -8,14 +8,8 @@
 /// The field with surrounding ASCII spaces and tabs removed.
 pub(crate) fn trim(field: &[u8]) -> &[u8] {
     let is_blank = |b: &u8| *b == b' ' || *b == b'\t';
-    let start = field
-        .iter()
-        .position(|b| !is_blank(b))
-        .unwrap_or(field.len());
-    let end = field
-        .iter()
-        .rposition(|b| !is_blank(b))
-        .map_or(start, |i| i + 1);
+    let start = field.iter().position(|b| !is_blank(b)).unwrap_or(field.len());
+    let end = field.iter().rposition(|b| !is_blank(b)).map_or(start, |i| i + 1);
     &field[start..end]
 }
 
@@ -36,9 +30,7 @@ pub(crate) fn parse_int(field: &[u8]) -> Option<i64> {
         if !b.is_ascii_digit() {
             return None;
         }
-        magnitude = magnitude
-            .checked_mul(10)?
-            .checked_add(u64::from(b - b'0'))?;
+        magnitude = magnitude.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
     }
     if negative {
         0i64.checked_sub_unsigned(magnitude)
@@ -52,9 +44,7 @@ pub(crate) fn parse_f32(field: &[u8]) -> Option<f32> {
     let field = trim(field);
     // Fast path: up to 7 digits is an integer below 2^24, exactly representable in f32.
     if !field.is_empty() && field.len() <= 7 && field.iter().all(u8::is_ascii_digit) {
-        let value = field
-            .iter()
-            .fold(0u32, |acc, &b| acc * 10 + u32::from(b - b'0'));
+        let value = field.iter().fold(0u32, |acc, &b| acc * 10 + u32::from(b - b'0'));
         return Some(value as f32);
     }
     let text = std::str::from_utf8(field).ok()?;
@@ -67,10 +57,7 @@ pub(crate) fn parse_f32(field: &[u8]) -> Option<f32> {
 ///
 /// Short unsigned integers (up to 7 digits, the common case of count or 0/1 features) are
 /// converted while scanning; any other field goes through [`parse_f32`].
-pub(crate) fn parse_f32_row<'a>(
-    line: &'a [u8],
-    out: &mut Vec<f32>,
-) -> Result<usize, (usize, &'a [u8])> {
+pub(crate) fn parse_f32_row<'a>(line: &'a [u8], out: &mut Vec<f32>) -> Result<usize, (usize, &'a [u8])> {
     let n = line.len();
     let mut count = 0;
     let mut start = 0;
@@ -84,10 +71,7 @@ pub(crate) fn parse_f32_row<'a>(
         if i > start && (i == n || line[i] == b',') {
             out.push(value as f32);
         } else {
-            let end = line[start..]
-                .iter()
-                .position(|&b| b == b',')
-                .map_or(n, |p| start + p);
+            let end = line[start..].iter().position(|&b| b == b',').map_or(n, |p| start + p);
             let field = &line[start..end];
             out.push(parse_f32(field).ok_or((count, field))?);
             i = end;
@@ -128,16 +112,7 @@ mod tests {
 
     #[test]
     fn non_integers_are_refused() {
-        for bad in [
-            &b""[..],
-            b"-",
-            b"+",
-            b"1.0",
-            b"1e3",
-            b"x",
-            b"1 2",
-            b"9223372036854775808",
-        ] {
+        for bad in [&b""[..], b"-", b"+", b"1.0", b"1e3", b"x", b"1 2", b"9223372036854775808"] {
             assert_eq!(parse_int(bad), None, "{}", show(bad));
         }
     }
@@ -149,16 +124,7 @@ mod tests {
         assert_eq!(parse_f32(b"-0.5"), Some(-0.5));
         assert_eq!(parse_f32(b" 2.5e-3 "), Some(2.5e-3));
         assert_eq!(parse_f32(b"9999999"), Some(9_999_999.0));
-        for bad in [
-            &b""[..],
-            b"nan",
-            b"inf",
-            b"-inf",
-            b"1e39",
-            b"abc",
-            b"1,2",
-            b"0x10",
-        ] {
+        for bad in [&b""[..], b"nan", b"inf", b"-inf", b"1e39", b"abc", b"1,2", b"0x10"] {
             assert_eq!(parse_f32(bad), None, "{}", show(bad));
         }
     }

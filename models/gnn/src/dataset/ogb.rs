@@ -81,20 +81,12 @@ impl OgbNodeDataset {
             return Err(Error::parse(
                 node_count_path.display(),
                 1,
-                format!(
-                    "{num_nodes} nodes do not fit the index type (at most {})",
-                    Idx::MAX
-                ),
+                format!("{num_nodes} nodes do not fit the index type (at most {})", Idx::MAX),
             ));
         }
         let num_edges = read_count(&edge_count_path)?;
         let node_count_name = file_name(&node_count_path);
-        let (src, dst) = read_edges(
-            &edge_path,
-            num_nodes,
-            num_edges,
-            &file_name(&edge_count_path),
-        )?;
+        let (src, dst) = read_edges(&edge_path, num_nodes, num_edges, &file_name(&edge_count_path))?;
         let (features, num_features) = match feature_path {
             Some(path) => read_features(&path, num_nodes, &node_count_name)?,
             None => (Vec::new(), 0),
@@ -107,24 +99,11 @@ impl OgbNodeDataset {
             .ok()
             .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
             .unwrap_or_else(|| folder.display().to_string());
-        Ok(OgbNodeDataset {
-            name,
-            num_nodes,
-            src,
-            dst,
-            features,
-            num_features,
-            labels,
-            num_classes,
-            split,
-        })
+        Ok(OgbNodeDataset { name, num_nodes, src, dst, features, num_features, labels, num_classes, split })
     }
 }
 
 /// The last component of `path`, for messages that refer to another table.
 fn file_name(path: &Path) -> String {
-    path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
+    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
 }

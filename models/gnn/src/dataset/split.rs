@@ -55,9 +55,7 @@ pub(crate) fn choose(folder: &Path, requested: Option<&str>) -> Result<(String, 
         }
         None if names.len() == 1 => names[0].clone(),
         None if names.iter().any(|n| n == DEFAULT_SPLIT) => DEFAULT_SPLIT.to_string(),
-        None if names.is_empty() => {
-            return Err(Error::io(split_dir.display(), "no split folder inside"))
-        }
+        None if names.is_empty() => return Err(Error::io(split_dir.display(), "no split folder inside")),
         None => {
             return Err(Error::io(
                 split_dir.display(),
@@ -93,10 +91,7 @@ pub(crate) fn read(name: String, dir: &Path, num_nodes: usize) -> Result<Split> 
                     lines[ids.iter().position(|&x| x == id).unwrap_or(i)]
                 } else {
                     let (other_ids, other_lines, _) = &lists[earlier];
-                    other_ids
-                        .iter()
-                        .position(|&x| x == id)
-                        .map_or(0, |p| other_lines[p])
+                    other_ids.iter().position(|&x| x == id).map_or(0, |p| other_lines[p])
                 };
                 let place = if earlier == k {
                     format!("it already appears at line {first_line} of this file")

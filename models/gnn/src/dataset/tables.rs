@@ -42,17 +42,9 @@ fn parse_id(line: &Line<'_>, field: &[u8], k: usize, what: &str, limit: usize) -
 }
 
 /// Fails at `line` if it is row number `row` (0-based) of a table that should have `expected`.
-fn check_not_extra(
-    line: &Line<'_>,
-    row: usize,
-    expected: usize,
-    what: &str,
-    count_file: &str,
-) -> Result<()> {
+fn check_not_extra(line: &Line<'_>, row: usize, expected: usize, what: &str, count_file: &str) -> Result<()> {
     if row >= expected {
-        return Err(line.error(format!(
-            "more than {expected} {what}: {count_file} says {expected}"
-        )));
+        return Err(line.error(format!("more than {expected} {what}: {count_file} says {expected}")));
     }
     Ok(())
 }
@@ -84,8 +76,8 @@ pub(crate) fn read_count(path: &Path) -> Result<usize> {
             .next_line()?
             .ok_or_else(|| Error::parse(path.display(), 1, "empty file: expected one count"))?;
         let [field] = exact_fields::<1>(&line)?;
-        let value = parse_int(field)
-            .ok_or_else(|| line.error(format!("{} is not an integer", show(field))))?;
+        let value =
+            parse_int(field).ok_or_else(|| line.error(format!("{} is not an integer", show(field))))?;
         usize::try_from(value).map_err(|_| line.error(format!("negative count {value}")))?
     };
     if let Some(line) = reader.next_line()? {
@@ -119,11 +111,7 @@ pub(crate) fn read_edges(
 
 /// Reads the node features: `num_nodes` rows of the same number of finite floats. Returns the
 /// row-major values and the row width.
-pub(crate) fn read_features(
-    path: &Path,
-    num_nodes: usize,
-    count_file: &str,
-) -> Result<(Vec<f32>, usize)> {
+pub(crate) fn read_features(path: &Path, num_nodes: usize, count_file: &str) -> Result<(Vec<f32>, usize)> {
     let mut reader = CsvReader::open(path)?;
     let mut values: Vec<f32> = Vec::new();
     let mut width = 0;
@@ -131,24 +119,16 @@ pub(crate) fn read_features(
     while let Some(line) = reader.next_line()? {
         check_not_extra(&line, rows, num_nodes, "feature rows", count_file)?;
         let found = parse_f32_row(line.bytes, &mut values).map_err(|(k, field)| {
-            line.error(format!(
-                "field {}: {} is not a finite number",
-                k + 1,
-                show(field)
-            ))
+            line.error(format!("field {}: {} is not a finite number", k + 1, show(field)))
         })?;
         if rows == 0 {
             width = found;
             let total = width.checked_mul(num_nodes).ok_or_else(|| {
-                line.error(format!(
-                    "{num_nodes} rows of {width} features do not fit in memory"
-                ))
+                line.error(format!("{num_nodes} rows of {width} features do not fit in memory"))
             })?;
             values.reserve_exact(total - found);
         } else if found != width {
-            return Err(line.error(format!(
-                "ragged row: {found} fields, but the first row has {width}"
-            )));
+            return Err(line.error(format!("ragged row: {found} fields, but the first row has {width}")));
         }
         rows += 1;
     }
@@ -158,21 +138,13 @@ pub(crate) fn read_features(
 
 /// Reads the node labels: `num_nodes` rows of one non-negative class id. Class ids must be
 /// below the node count. Returns the labels and the class count (largest id + 1).
-pub(crate) fn read_labels(
-    path: &Path,
-    num_nodes: usize,
-    count_file: &str,
-) -> Result<(Vec<Idx>, usize)> {
+pub(crate) fn read_labels(path: &Path, num_nodes: usize, count_file: &str) -> Result<(Vec<Idx>, usize)> {
     let mut reader = CsvReader::open(path)?;
     let mut labels = Vec::with_capacity(num_nodes);
     while let Some(line) = reader.next_line()? {
         check_not_extra(&line, labels.len(), num_nodes, "labels", count_file)?;
-        let [field] = exact_fields::<1>(&line).map_err(|e| {
-            append(
-                e,
-                " (one class id per node; multi-label tables are not supported)",
-            )
-        })?;
+        let [field] = exact_fields::<1>(&line)
+            .map_err(|e| append(e, " (one class id per node; multi-label tables are not supported)"))?;
         labels.push(parse_id(&line, field, 1, "label", num_nodes)?);
     }
     check_not_short(&reader, labels.len(), num_nodes, "labels", count_file)?;
@@ -197,11 +169,7 @@ pub(crate) fn read_ids(path: &Path, num_nodes: usize) -> Result<(Vec<Idx>, Vec<u
 /// `err` with `suffix` appended to its message, when it is a parse error.
 fn append(err: Error, suffix: &str) -> Error {
     match err {
-        Error::Parse { file, line, msg } => Error::Parse {
-            file,
-            line,
-            msg: msg + suffix,
-        },
+        Error::Parse { file, line, msg } => Error::Parse { file, line, msg: msg + suffix },
         other => other,
     }
 }

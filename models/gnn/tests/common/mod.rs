@@ -22,9 +22,7 @@ impl TempDataset {
     /// An empty folder, unique to this process and call.
     pub fn empty(tag: &str) -> Self {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let root = std::env::temp_dir()
-            .join(format!("weft-gnn-test-{}-{n}", std::process::id()))
-            .join(tag);
+        let root = std::env::temp_dir().join(format!("weft-gnn-test-{}-{n}", std::process::id())).join(tag);
         let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(&root).expect("create temp dataset folder");
         TempDataset { root }
@@ -37,10 +35,7 @@ impl TempDataset {
         d.write("raw/num-node-list.csv.gz", "5\n");
         d.write("raw/num-edge-list.csv.gz", "4\n");
         d.write("raw/edge.csv.gz", "0,1\n1,2\n2,3\n3,4\n");
-        d.write(
-            "raw/node-feat.csv.gz",
-            "1,0,0.5\n0,1,0\n0,0,1\n-1.5,2e-1,0\n1,1,1\n",
-        );
+        d.write("raw/node-feat.csv.gz", "1,0,0.5\n0,1,0\n0,0,1\n-1.5,2e-1,0\n1,1,1\n");
         d.write("raw/node-label.csv.gz", "0\n1\n2\n0\n1\n");
         d.write("split/public/train.csv.gz", "0\n1\n");
         d.write("split/public/valid.csv.gz", "2\n");
@@ -93,15 +88,8 @@ impl Drop for TempDataset {
 #[track_caller]
 pub fn assert_parse_error(err: &Error, file: &str, line: usize, words: &[&str]) {
     match err {
-        Error::Parse {
-            file: f,
-            line: l,
-            msg,
-        } => {
-            assert!(
-                Path::new(f).ends_with(file),
-                "error in {f}, expected {file}: {err}"
-            );
+        Error::Parse { file: f, line: l, msg } => {
+            assert!(Path::new(f).ends_with(file), "error in {f}, expected {file}: {err}");
             assert_eq!(*l, line, "wrong line: {err}");
             for word in words {
                 assert!(msg.contains(word), "message lacks '{word}': {err}");
@@ -117,10 +105,7 @@ pub fn assert_parse_error(err: &Error, file: &str, line: usize, words: &[&str]) 
 pub fn assert_io_error(err: &Error, file: &str, words: &[&str]) {
     match err {
         Error::Io { path, msg } => {
-            assert!(
-                Path::new(path).ends_with(file),
-                "error on {path}, expected {file}: {err}"
-            );
+            assert!(Path::new(path).ends_with(file), "error on {path}, expected {file}: {err}");
             for word in words {
                 assert!(msg.contains(word), "message lacks '{word}': {err}");
             }
