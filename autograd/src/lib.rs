@@ -12,6 +12,7 @@
 //! - [`index`] — [`Indices`], integer index vectors for gathers and scatters;
 //! - [`nn`] — layers, activations, losses, initialisation, [`nn::Param`];
 //! - [`optim`] — SGD, Adam, AdamW;
+//! - [`sparse`] — CSR patterns on a device and differentiable SpMM, SDDMM, edge softmax, segment reductions;
 //! - [`io`] — save and load named parameters (safetensors);
 //! - [`synthetic`] — small generated datasets (two spirals) and accuracy.
 //!
@@ -36,6 +37,7 @@ pub mod io;
 pub mod nn;
 pub mod ops;
 pub mod optim;
+pub mod sparse;
 pub mod storage;
 pub mod synthetic;
 pub mod tape;

@@ -78,6 +78,21 @@ pub enum ReduceOp {
     LogSumExp,
 }
 
+/// How the stored entries of a sparse row (or the rows of a segment) are combined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aggregation {
+    /// Sum of the (value-scaled) neighbour rows.
+    Sum,
+    /// Sum divided by the number of stored entries (empty rows give 0).
+    Mean,
+    /// Elementwise maximum, with the argmax kept for the backward pass (empty rows give 0).
+    Max,
+}
+
+/// Optional per-edge values of a sparse operand: the buffer, its layout (`[nnz]` or
+/// `[nnz, heads]`) and the number of heads (1 for `[nnz]`).
+pub type EdgeVals<'a, B> = Option<(&'a B, &'a Layout, usize)>;
+
 /// Every primitive of weft, on one device.
 ///
 /// Conventions:
@@ -90,6 +105,8 @@ pub trait Backend: Send + Sync + 'static {
     type Buf<T: Element>: Send + Sync;
     /// A buffer of indices on this device.
     type IdxBuf: Send + Sync;
+    /// A CSR sparsity pattern (row pointers and sorted column ids, no values) on this device.
+    type Csr: Send + Sync;
 
     /// The device this backend computes on.
     fn device(&self) -> Device;
@@ -227,4 +244,110 @@ pub trait Backend: Send + Sync + 'static {
     fn normal<T: Element>(&self, n: usize, st: PhiloxState, mean: T, std: T) -> Result<Self::Buf<T>>;
     /// Dropout mask: `1 / keep` with probability `keep`, else 0 (uniform of element `i` < keep).
     fn dropout_mask<T: Element>(&self, n: usize, st: PhiloxState, keep: f64) -> Result<Self::Buf<T>>;
+
+    // ---------------------------------------------------------------- sparse
+    // Sparse operands are a device pattern ([`Backend::Csr`], `n_rows x n_cols`, `nnz` stored
+    // entries) plus optional per-edge values ([`EdgeVals`]: `[nnz]` or `[nnz, heads]`; head `h`
+    // scales dense columns `h*F/H..(h+1)*F/H`). Dense operands are `(buffer, layout)` pairs of
+    // rank 2, checked by the caller. No kernel materialises an `[nnz, F]` message tensor.
+
+    /// Uploads a validated host pattern to this device.
+    fn csr_upload(&self, p: &crate::sparse::Csr) -> Result<Self::Csr>;
+    /// SpMM: `out[i, :] = agg over stored (i, j) = e of vals[e] * x[j, :]` with `x`
+    /// `[n_cols, width]`; the output is `[n_rows, width]`. For [`Aggregation::Max`] also returns
+    /// the argmax (`[n_rows, width]`, the stored-entry id per element, `Idx::MAX` for empty rows).
+    #[allow(clippy::too_many_arguments, clippy::type_complexity)]
+    fn spmm<T: Element>(
+        &self,
+        a: &Self::Csr,
+        vals: EdgeVals<'_, Self::Buf<T>>,
+        x: &Self::Buf<T>,
+        lx: &Layout,
+        agg: Aggregation,
+    ) -> Result<(Self::Buf<T>, Option<Self::IdxBuf>)>;
+    /// Gradients of a max-SpMM through its argmax: `(grad_x [n_cols, width], grad_vals
+    /// [nnz, heads])`, each computed only when asked for (`need_x`, `need_vals`).
+    #[allow(clippy::too_many_arguments, clippy::type_complexity)]
+    fn spmm_max_backward<T: Element>(
+        &self,
+        a: &Self::Csr,
+        vals: EdgeVals<'_, Self::Buf<T>>,
+        x: &Self::Buf<T>,
+        lx: &Layout,
+        argmax: &Self::IdxBuf,
+        g: &Self::Buf<T>,
+        lg: &Layout,
+        need_x: bool,
+        need_vals: bool,
+    ) -> Result<(Option<Self::Buf<T>>, Option<Self::Buf<T>>)>;
+    /// SDDMM: `out[e, h] = dot(x[i, head h columns], y[j, head h columns])` for every stored
+    /// `e = (i, j)`; `x` is `[n_rows, F]`, `y` is `[n_cols, F]`, `F % heads == 0`; the output is
+    /// `[nnz, heads]`.
+    #[allow(clippy::too_many_arguments)]
+    fn sddmm_dot<T: Element>(
+        &self,
+        a: &Self::Csr,
+        x: &Self::Buf<T>,
+        lx: &Layout,
+        y: &Self::Buf<T>,
+        ly: &Layout,
+        heads: usize,
+    ) -> Result<Self::Buf<T>>;
+    /// Additive SDDMM (GAT logits): `out[e, h] = s[i, h] + t[j, h]`; `s` `[n_rows, heads]`,
+    /// `t` `[n_cols, heads]`; the output is `[nnz, heads]`.
+    #[allow(clippy::too_many_arguments)]
+    fn sddmm_add<T: Element>(
+        &self,
+        a: &Self::Csr,
+        s: &Self::Buf<T>,
+        ls: &Layout,
+        t: &Self::Buf<T>,
+        lt: &Layout,
+        heads: usize,
+    ) -> Result<Self::Buf<T>>;
+    /// Softmax over each row's stored entries, per head, numerically stable: `scores` and the
+    /// output are `[nnz, heads]`. A row of NaN or all `-inf` scores is an `Error::Numerical`.
+    fn edge_softmax<T: Element>(
+        &self,
+        a: &Self::Csr,
+        scores: &Self::Buf<T>,
+        l: &Layout,
+        heads: usize,
+    ) -> Result<Self::Buf<T>>;
+    /// Gradient of [`Backend::edge_softmax`] from its output `y` (`[nnz, heads]`) and the
+    /// incoming gradient `dy`: `y * (dy - sum over the row of y * dy)`.
+    #[allow(clippy::too_many_arguments)]
+    fn edge_softmax_backward<T: Element>(
+        &self,
+        a: &Self::Csr,
+        y: &Self::Buf<T>,
+        ly: &Layout,
+        dy: &Self::Buf<T>,
+        ldy: &Layout,
+        heads: usize,
+    ) -> Result<Self::Buf<T>>;
+    /// Segment reduction of the rows of `x` (`[m, width]`): segment `s` is rows
+    /// `offsets[s]..offsets[s + 1]` (`n_seg + 1` validated offsets); the output is
+    /// `[n_seg, width]`, with the argmax row per element for [`Aggregation::Max`].
+    #[allow(clippy::type_complexity)]
+    fn segment_reduce<T: Element>(
+        &self,
+        offsets: &Self::IdxBuf,
+        n_seg: usize,
+        x: &Self::Buf<T>,
+        lx: &Layout,
+        agg: Aggregation,
+    ) -> Result<(Self::Buf<T>, Option<Self::IdxBuf>)>;
+    /// Gradient of a max segment reduction: `grad_x [m, width]` with `g[s, f]` added at row
+    /// `argmax[s, f]`.
+    #[allow(clippy::too_many_arguments)]
+    fn segment_max_backward<T: Element>(
+        &self,
+        offsets: &Self::IdxBuf,
+        n_seg: usize,
+        m: usize,
+        argmax: &Self::IdxBuf,
+        g: &Self::Buf<T>,
+        lg: &Layout,
+    ) -> Result<Self::Buf<T>>;
 }

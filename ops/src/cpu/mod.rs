@@ -11,11 +11,12 @@ mod matmul;
 pub mod parallel;
 mod random;
 mod reduce;
+mod sparse;
 pub mod strided;
 
 pub use elementwise::{gelu, sigmoid, softplus};
 
-use crate::backend::{Backend, BinaryOp, CmpOp, ReduceOp, UnaryOp};
+use crate::backend::{Aggregation, Backend, BinaryOp, CmpOp, EdgeVals, ReduceOp, UnaryOp};
 use crate::device::Device;
 use crate::element::{Element, Idx};
 use crate::error::{Error, Result};
@@ -39,6 +40,7 @@ fn check_indices(op: &'static str, idx: &[Idx], bound: usize) -> Result<()> {
 impl Backend for CpuBackend {
     type Buf<T: Element> = Vec<T>;
     type IdxBuf = Vec<Idx>;
+    type Csr = crate::sparse::Csr;
 
     fn device(&self) -> Device {
         Device::Cpu
@@ -172,5 +174,96 @@ impl Backend for CpuBackend {
     }
     fn dropout_mask<T: Element>(&self, n: usize, st: PhiloxState, keep: f64) -> Result<Vec<T>> {
         Ok(random::dropout_mask(n, st, keep))
+    }
+
+    fn csr_upload(&self, p: &crate::sparse::Csr) -> Result<crate::sparse::Csr> {
+        Ok(p.clone())
+    }
+    fn spmm<T: Element>(
+        &self,
+        a: &crate::sparse::Csr,
+        vals: EdgeVals<'_, Vec<T>>,
+        x: &Vec<T>,
+        lx: &Layout,
+        agg: Aggregation,
+    ) -> Result<(Vec<T>, Option<Vec<Idx>>)> {
+        sparse::spmm(a, vals, x, lx, agg)
+    }
+    fn spmm_max_backward<T: Element>(
+        &self,
+        a: &crate::sparse::Csr,
+        vals: EdgeVals<'_, Vec<T>>,
+        x: &Vec<T>,
+        lx: &Layout,
+        argmax: &Vec<Idx>,
+        g: &Vec<T>,
+        lg: &Layout,
+        need_x: bool,
+        need_vals: bool,
+    ) -> Result<(Option<Vec<T>>, Option<Vec<T>>)> {
+        sparse::spmm_max_backward(a, vals, x, lx, argmax, g, lg, need_x, need_vals)
+    }
+    fn sddmm_dot<T: Element>(
+        &self,
+        a: &crate::sparse::Csr,
+        x: &Vec<T>,
+        lx: &Layout,
+        y: &Vec<T>,
+        ly: &Layout,
+        heads: usize,
+    ) -> Result<Vec<T>> {
+        sparse::sddmm_dot(a, x, lx, y, ly, heads)
+    }
+    fn sddmm_add<T: Element>(
+        &self,
+        a: &crate::sparse::Csr,
+        s: &Vec<T>,
+        ls: &Layout,
+        t: &Vec<T>,
+        lt: &Layout,
+        heads: usize,
+    ) -> Result<Vec<T>> {
+        sparse::sddmm_add(a, s, ls, t, lt, heads)
+    }
+    fn edge_softmax<T: Element>(
+        &self,
+        a: &crate::sparse::Csr,
+        scores: &Vec<T>,
+        l: &Layout,
+        heads: usize,
+    ) -> Result<Vec<T>> {
+        sparse::edge_softmax(a, scores, l, heads)
+    }
+    fn edge_softmax_backward<T: Element>(
+        &self,
+        a: &crate::sparse::Csr,
+        y: &Vec<T>,
+        ly: &Layout,
+        dy: &Vec<T>,
+        ldy: &Layout,
+        heads: usize,
+    ) -> Result<Vec<T>> {
+        sparse::edge_softmax_backward(a, y, ly, dy, ldy, heads)
+    }
+    fn segment_reduce<T: Element>(
+        &self,
+        offsets: &Vec<Idx>,
+        n_seg: usize,
+        x: &Vec<T>,
+        lx: &Layout,
+        agg: Aggregation,
+    ) -> Result<(Vec<T>, Option<Vec<Idx>>)> {
+        sparse::segment_reduce(offsets, n_seg, x, lx, agg)
+    }
+    fn segment_max_backward<T: Element>(
+        &self,
+        offsets: &Vec<Idx>,
+        _n_seg: usize,
+        m: usize,
+        argmax: &Vec<Idx>,
+        g: &Vec<T>,
+        lg: &Layout,
+    ) -> Result<Vec<T>> {
+        sparse::segment_max_backward(offsets, m, argmax, g, lg)
     }
 }

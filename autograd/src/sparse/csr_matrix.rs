@@ -1,0 +1,199 @@
+//! [`CsrMatrix`]: a CSR sparsity pattern on a device, with its transpose cached.
+
+use super::device::CsrStorage;
+use crate::index::Indices;
+use crate::tensor::Tensor;
+use crate::Float;
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+use weft_ops::sparse::{CooOptions, Csr, CsrPattern};
+use weft_ops::{Backend, Device, Error, Idx, Result};
+
+/// A CSR sparsity pattern (row pointers and sorted column ids, no values) on a device.
+///
+/// Cheap to clone (an `Arc`). Keeps the host pattern ([`Csr`]) next to the device copy; the
+/// transpose (with the edge permutation that carries values over to it) is computed at most
+/// once, on first use by a backward pass, and shared by every clone.
+#[derive(Clone)]
+pub struct CsrMatrix {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    host: Csr,
+    storage: CsrStorage,
+    device: Device,
+    /// The transpose on the same device and, for each of its entries, the original entry id.
+    transpose: OnceLock<(CsrMatrix, Indices)>,
+    row_ptr: OnceLock<Indices>,
+    row_ids: OnceLock<Indices>,
+    col_ids: OnceLock<Indices>,
+}
+
+impl fmt::Debug for CsrMatrix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "CsrMatrix[{}, {}] ({} stored) on {}",
+            self.n_rows(),
+            self.n_cols(),
+            self.nnz(),
+            self.device()
+        )
+    }
+}
+
+impl CsrMatrix {
+    /// Puts a validated pattern on `device`.
+    pub fn new(pattern: CsrPattern, device: Device) -> Result<Self> {
+        Self::from_csr(Csr::new(pattern), device)
+    }
+
+    /// Puts a shared host pattern on `device` (its cached transpose is reused).
+    pub fn from_csr(host: Csr, device: Device) -> Result<Self> {
+        let storage = match device {
+            Device::Cpu => CsrStorage::Cpu(weft_ops::CpuBackend.csr_upload(&host)?),
+            Device::Cuda(_) => return Err(Error::CudaNotCompiled),
+        };
+        Ok(CsrMatrix {
+            inner: Arc::new(Inner {
+                host,
+                storage,
+                device,
+                transpose: OnceLock::new(),
+                row_ptr: OnceLock::new(),
+                row_ids: OnceLock::new(),
+                col_ids: OnceLock::new(),
+            }),
+        })
+    }
+
+    /// The pattern of the edge list `src[k] -> dst[k]` (entry `(src, dst)`), with duplicates
+    /// removed, optionally symmetrised and with self loops per `opts`; column ids sorted.
+    pub fn from_edges(
+        n_rows: usize,
+        n_cols: usize,
+        src: &[Idx],
+        dst: &[Idx],
+        opts: CooOptions,
+        device: Device,
+    ) -> Result<Self> {
+        Self::new(CsrPattern::from_coo(n_rows, n_cols, src, dst, opts)?, device)
+    }
+
+    /// Number of rows.
+    pub fn n_rows(&self) -> usize {
+        self.inner.host.n_rows()
+    }
+    /// Number of columns.
+    pub fn n_cols(&self) -> usize {
+        self.inner.host.n_cols()
+    }
+    /// Number of stored entries.
+    pub fn nnz(&self) -> usize {
+        self.inner.host.nnz()
+    }
+    /// The device the pattern lives on.
+    pub fn device(&self) -> Device {
+        self.inner.device
+    }
+    /// The same pattern on `device` (a clone when already there).
+    pub fn to_device(&self, device: Device) -> Result<Self> {
+        if device == self.device() {
+            return Ok(self.clone());
+        }
+        Self::from_csr(self.inner.host.clone(), device)
+    }
+    /// The host copy of the pattern.
+    pub fn pattern(&self) -> &Csr {
+        &self.inner.host
+    }
+    /// Whether two handles share the same pattern (pointer equality).
+    pub fn same_as(&self, other: &CsrMatrix) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+    pub(crate) fn storage(&self) -> &CsrStorage {
+        &self.inner.storage
+    }
+
+    /// The transpose (`n_cols x n_rows`) on the same device, computed once and cached.
+    pub fn transpose(&self) -> Result<CsrMatrix> {
+        Ok(self.transpose_with_perm()?.0)
+    }
+
+    /// The transpose and, for each of its entries, the id of the same entry in `self` (per-edge
+    /// values `v` of `self` are `v.index_select(0, perm)` for the transpose). Cached.
+    pub fn transpose_with_perm(&self) -> Result<(CsrMatrix, Indices)> {
+        if let Some(t) = self.inner.transpose.get() {
+            return Ok(t.clone());
+        }
+        let tr = self.inner.host.transposed();
+        let t = CsrMatrix::new(tr.pattern.clone(), self.device())?;
+        let perm = Indices::new(tr.perm.clone()).to_device(self.device())?;
+        // Another thread may have won the race; either value is the same transpose.
+        let _ = self.inner.transpose.set((t.clone(), perm.clone()));
+        Ok((t, perm))
+    }
+
+    /// `D^-1/2 A D^-1/2` coefficients, `[nnz]` (degrees = stored entries per row; isolated
+    /// nodes get 0). The matrix must be square.
+    pub fn sym_norm_values<T: Float>(&self) -> Result<Tensor<T>> {
+        let v = weft_ops::sparse::sym_norm_values::<T>(&self.inner.host, None)?;
+        Tensor::from_vec(v, &[self.nnz()])?.to_device(self.device())
+    }
+
+    /// `D^-1 A` coefficients, `[nnz]`: every non-empty row sums to 1.
+    pub fn row_norm_values<T: Float>(&self) -> Result<Tensor<T>> {
+        let v = weft_ops::sparse::row_norm_values::<T>(&self.inner.host, None)?;
+        Tensor::from_vec(v, &[self.nnz()])?.to_device(self.device())
+    }
+
+    /// The row pointers (`n_rows + 1`) as device indices: the segment offsets of the stored
+    /// entries by row. Cached.
+    pub fn row_ptr(&self) -> Result<Indices> {
+        cached(&self.inner.row_ptr, || self.inner.host.row_ptr().to_vec(), self.device())
+    }
+
+    /// The row of each stored entry, `[nnz]`. Cached.
+    pub fn row_ids(&self) -> Indices {
+        self.row_ids_on_host_fallback(&self.inner.row_ids, || self.inner.host.row_ids())
+    }
+
+    /// The column of each stored entry, `[nnz]`. Cached.
+    pub fn col_ids(&self) -> Indices {
+        self.row_ids_on_host_fallback(&self.inner.col_ids, || self.inner.host.col_idx().to_vec())
+    }
+
+    /// Stored entries per row.
+    pub fn degrees(&self) -> Vec<Idx> {
+        self.inner.host.out_degrees().to_vec()
+    }
+
+    /// `1 / degree` per row as an `[n_rows, 1]` tensor (0 for empty rows): the mean scaling.
+    pub(crate) fn inv_degrees<T: Float>(&self) -> Result<Tensor<T>> {
+        let d = self.inner.host.out_degrees();
+        let v = d.iter().map(|&k| if k == 0 { T::zero() } else { T::one() / T::of(k as f64) }).collect();
+        Tensor::from_vec(v, &[self.n_rows(), 1])?.to_device(self.device())
+    }
+
+    /// Ids on this matrix's device; the infallible accessors fall back to host indices only if
+    /// the upload fails (it cannot on the CPU).
+    fn row_ids_on_host_fallback(&self, cell: &OnceLock<Indices>, f: impl FnOnce() -> Vec<Idx>) -> Indices {
+        if let Some(i) = cell.get() {
+            return i.clone();
+        }
+        let host = Indices::new(f());
+        let idx = host.to_device(self.device()).unwrap_or(host);
+        let _ = cell.set(idx.clone());
+        idx
+    }
+}
+
+fn cached(cell: &OnceLock<Indices>, f: impl FnOnce() -> Vec<Idx>, device: Device) -> Result<Indices> {
+    if let Some(i) = cell.get() {
+        return Ok(i.clone());
+    }
+    let idx = Indices::new(f()).to_device(device)?;
+    let _ = cell.set(idx.clone());
+    Ok(idx)
+}
