@@ -35,8 +35,8 @@ pub mod models;
 pub mod node_data;
 pub mod train;
 
-#[path = "sparse_shim.rs"]
-pub mod sparse;
+/// The sparse autograd API the layers are written against (re-exported from weft-autograd).
+pub use weft_autograd::sparse;
 
 pub use dataset::{OgbNodeDataset, Split};
 pub use features::Features;
