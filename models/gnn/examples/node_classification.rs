@@ -124,7 +124,7 @@ fn run(args: Args) -> Result<()> {
             ProgressBar::new(hp.epochs as u64).with_style(style.clone()).with_prefix(format!("{}", r + 1));
         let mut on_epoch = |s: &EpochStats| {
             bar.inc(1);
-            if s.epoch % 10 == 0 || s.epoch + 1 == hp.epochs {
+            if s.epoch.is_multiple_of(10) || s.epoch + 1 == hp.epochs {
                 bar.set_message(format!("loss {:.3} val {:.1}%", s.loss, s.val_acc));
             }
         };
@@ -195,6 +195,9 @@ fn parse_fanouts(s: &str) -> Result<Vec<usize>> {
         .collect()
 }
 
+/// A curve of the plot: its legend, colour, and the value it takes from each epoch.
+type Series = (&'static str, RGBColor, fn(&EpochStats) -> f64);
+
 /// Two panels: losses (training, validation) and accuracies (train, validation, test).
 fn plot_curve(path: &PathBuf, title: &str, history: &[EpochStats]) -> Result<()> {
     let err = |e: &dyn std::fmt::Display| Error::io(path.display(), e.to_string());
@@ -216,8 +219,7 @@ fn plot_curve(path: &PathBuf, title: &str, history: &[EpochStats]) -> Result<()>
         .build_cartesian_2d(0.0..n, 0.0..max_loss * 1.05)
         .map_err(|e| err(&e))?;
     chart.configure_mesh().x_desc("epoch").y_desc("cross-entropy").draw().map_err(|e| err(&e))?;
-    let series: [(&str, RGBColor, fn(&EpochStats) -> f64); 2] =
-        [("train loss", BLUE, |s| s.loss), ("val loss", RED, |s| s.val_loss)];
+    let series: [Series; 2] = [("train loss", BLUE, |s| s.loss), ("val loss", RED, |s| s.val_loss)];
     for (name, color, f) in series {
         chart
             .draw_series(LineSeries::new(history.iter().map(|s| (s.epoch as f64, f(s))), color))
@@ -239,7 +241,7 @@ fn plot_curve(path: &PathBuf, title: &str, history: &[EpochStats]) -> Result<()>
         .build_cartesian_2d(0.0..n, 0.0..100.0)
         .map_err(|e| err(&e))?;
     chart.configure_mesh().x_desc("epoch").y_desc("accuracy (%)").draw().map_err(|e| err(&e))?;
-    let series: [(&str, RGBColor, fn(&EpochStats) -> f64); 3] = [
+    let series: [Series; 3] = [
         ("train", BLUE, |s| s.train_acc),
         ("validation", RED, |s| s.val_acc),
         ("test", GREEN, |s| s.test_acc),

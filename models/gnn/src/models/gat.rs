@@ -19,6 +19,7 @@ pub struct Gat<T: Float> {
 impl<T: Float> Gat<T> {
     /// The GAT of the paper with `heads` heads of width `hidden`, `out_heads` output heads
     /// (averaged), dropout `dropout` on features and attention coefficients.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         input: usize,
         hidden: usize,
