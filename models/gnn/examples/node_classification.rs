@@ -47,6 +47,9 @@ struct Args {
     /// Dropout (default: the model's).
     #[arg(long)]
     dropout: Option<f64>,
+    /// Dropout on the propagation matrix (APPNP; default: the model's).
+    #[arg(long)]
+    edge_dropout: Option<f64>,
     /// Number of runs (seeds seed, seed + 1, ...).
     #[arg(long, default_value_t = 1)]
     runs: usize,
@@ -89,6 +92,7 @@ fn run(args: Args) -> Result<()> {
     hp.hidden = args.hidden.unwrap_or(hp.hidden);
     hp.weight_decay = args.weight_decay.unwrap_or(hp.weight_decay);
     hp.dropout = args.dropout.unwrap_or(hp.dropout);
+    hp.edge_dropout = args.edge_dropout.unwrap_or(hp.edge_dropout);
     if args.runs == 0 {
         return Err(Error::invalid("--runs", "at least one run"));
     }

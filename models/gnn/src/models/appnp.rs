@@ -21,13 +21,14 @@ pub struct AppnpNet<T: Float> {
 
 impl<T: Float> AppnpNet<T> {
     /// `input -> hidden -> classes`, then `k` propagation steps with teleport `alpha`;
-    /// `dropout` on both layers' inputs and on the propagation's edge values.
+    /// `dropout` on both layers' inputs, `edge_dropout` on the propagation's edge values.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         input: usize,
         hidden: usize,
         classes: usize,
         dropout: f64,
+        edge_dropout: f64,
         k: usize,
         alpha: f64,
         rng: &mut Philox,
@@ -36,7 +37,7 @@ impl<T: Float> AppnpNet<T> {
         Ok(AppnpNet {
             lin1: Linear::with_init(input, hidden, true, Init::GlorotUniform, rng, device)?,
             lin2: Linear::with_init(hidden, classes, true, Init::GlorotUniform, rng, device)?,
-            prop: Appnp::new(k, alpha, dropout, rng.next_u64())?,
+            prop: Appnp::new(k, alpha, edge_dropout, rng.next_u64())?,
             dropout: Dropout::new(dropout, rng.next_u64())?,
         })
     }
