@@ -77,9 +77,15 @@ impl ModelKind {
         };
         match self {
             ModelKind::Gcn => HyperParams { hidden: 16, ..base },
-            ModelKind::Gat => {
-                HyperParams { hidden: 8, heads: 8, out_heads: 1, dropout: 0.6, lr: 0.005, ..base }
-            }
+            ModelKind::Gat => HyperParams {
+                hidden: 8,
+                heads: 8,
+                out_heads: 1,
+                dropout: 0.6,
+                lr: 0.005,
+                epochs: 500,
+                ..base
+            },
             ModelKind::Sage | ModelKind::Gin => base,
             ModelKind::Appnp => {
                 HyperParams { weight_decay: 5e-3, k: 10, alpha: 0.1, edge_dropout: 0.5, epochs: 500, ..base }
