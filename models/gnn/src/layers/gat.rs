@@ -72,22 +72,6 @@ impl<T: Float> GatConv<T> {
         }
     }
 
-    /// `[h f, 2 h]`: column `k` holds `att_src[k]` in rows `k f..(k + 1) f`, column `h + k`
-    /// holds `att_dst[k]` there (differentiable in both).
-    fn attention_matrix(&self) -> Result<Tensor<T>> {
-        let (h, f) = (self.heads, self.out);
-        let mut mask = vec![T::zero(); h * f * h];
-        for k in 0..h {
-            for i in 0..f {
-                mask[(k * f + i) * h + k] = T::one();
-            }
-        }
-        let mask = Tensor::from_vec(mask, &[h * f, h])?.to_device(self.weight.value().device())?;
-        let src = self.att_src.value().reshape(&[h * f, 1])?.mul(&mask)?;
-        let dst = self.att_dst.value().reshape(&[h * f, 1])?.mul(&mask)?;
-        Tensor::concat(&[&src, &dst], 1)
-    }
-
     /// Attention over `a` (`[n_dst, n_src]`, usually with self loops) for source features `x`
     /// (`[n_src, in]`); the first `n_dst` source nodes are the destinations.
     pub fn forward<X: Project<T> + ?Sized>(&self, a: &CsrMatrix, x: &X, mode: Mode) -> Result<Tensor<T>> {
@@ -99,11 +83,12 @@ impl<T: Float> GatConv<T> {
             ));
         }
         let (h, f) = (self.heads, self.out);
+        let n_src = a.n_cols();
         let wx = x.project(&self.weight.value())?; // [n_src, h * f]
-                                                   // Both per-node score halves in one GEMM: wx [n, h f] x blockdiag(att_src | att_dst) [h f, 2 h].
-        let scores_both = wx.matmul(&self.attention_matrix()?)?; // [n_src, 2 h]
-        let s_src = scores_both.narrow(1, 0, h)?.contiguous()?;
-        let s_dst = scores_both.narrow(1, h, h)?.narrow(0, 0, a.n_rows())?.contiguous()?;
+        let per_head = wx.reshape(&[n_src, h, f])?;
+        let s_src = per_head.mul(&self.att_src.value())?.sum(2)?; // [n_src, h]
+        let s_dst_all = per_head.mul(&self.att_dst.value())?.sum(2)?;
+        let s_dst = if a.n_rows() == n_src { s_dst_all } else { s_dst_all.narrow(0, 0, a.n_rows())? };
         let scores = sddmm_add(a, &s_dst, &s_src)?.leaky_relu(self.negative_slope)?; // [nnz, h]
         let alpha = self.attn_dropout.forward(&edge_softmax(a, &scores)?, mode)?;
         let out = spmm(a, Some(&alpha), &wx, Aggregation::Sum)?; // [n_dst, h * f]
