@@ -52,7 +52,7 @@ fn no_grad_records_nothing() {
     let y = no_grad(|| x.exp()?.mul(&x)?.sum_all()).unwrap();
     assert!(!y.is_tracked());
     assert_eq!(f64::with_tape(|t| t.len()), 0, "no_grad left nodes on the tape");
-    let err = y.backward().err().expect("backward of an untracked tensor must fail");
+    let err = y.backward().expect_err("backward of an untracked tensor must fail");
     assert!(matches!(err, Error::Autograd { .. }), "{err:?}");
     assert!(err.to_string().contains("no_grad"), "{err}");
     // Recording resumes after the closure.
@@ -67,7 +67,7 @@ fn backward_twice_on_one_graph_errors() {
     let y = x.square().unwrap().sum_all().unwrap();
     let g = y.backward().unwrap();
     assert_eq!(g.get(&x).unwrap().to_vec().unwrap(), vec![1.0, -1.0]);
-    let err = y.backward().err().expect("second backward must fail");
+    let err = y.backward().expect_err("second backward must fail");
     assert!(matches!(err, Error::Autograd { .. }), "{err:?}");
     assert!(err.to_string().contains("earlier tape generation"), "{err}");
 }
@@ -80,7 +80,7 @@ fn stale_intermediate_in_a_new_graph_errors() {
     let y = x.exp().unwrap();
     y.sum_all().unwrap().backward().unwrap();
     let z = y.mul(&x).unwrap().sum_all().unwrap();
-    let err = z.backward().err().expect("gradient into a stale tensor must be reported");
+    let err = z.backward().expect_err("gradient into a stale tensor must be reported");
     assert!(matches!(err, Error::Autograd { .. }), "{err:?}");
     // Detached, the same reuse is fine and treats `y` as a constant.
     let z = y.detach().mul(&x).unwrap().sum_all().unwrap();
@@ -102,7 +102,7 @@ fn tracked_tensor_from_another_thread_is_not_confused_with_a_local_node() {
             let w = leaf(&[2.0, -1.0], &[2]); // node 0 of the other thread's tape
             let a = w.square().unwrap(); // node 1 of the other thread's tape
             let z = a.add(&y).unwrap().sum_all().unwrap();
-            let err = z.backward().err().expect("gradient into another thread's node must be reported");
+            let err = z.backward().expect_err("gradient into another thread's node must be reported");
             assert!(matches!(err, Error::Autograd { .. }), "{err:?}");
             // Detached, `y` is a constant and the gradient is exactly 2w.
             let a = w.square().unwrap();
