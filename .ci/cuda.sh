@@ -13,7 +13,9 @@
 #     the threads of each block scheduled in ascending and then in descending order;
 #  6. weft-autograd on the emulated device: clippy with features `cuda` and `cuda-emulated`,
 #     then every op family's forward and gradient, the MLP step parity (Adam, SGD) and the
-#     device surface against the CPU (tests/cuda_*.rs), in both thread orders.
+#     device surface against the CPU (tests/cuda_*.rs), in both thread orders;
+#  7. the model crates with features `cuda` / `cuda-emulated`: clippy, and their device
+#     tests on the emulated device in both thread orders.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,3 +53,9 @@ echo "== cuda: weft-autograd ops, gradients and model steps on the emulated devi
 autograd_cuda_tests=(--test cuda_ops --test cuda_model --test cuda_device)
 WEFT_EMU_ORDER=forward cargo test -p weft-autograd --features cuda-emulated "${autograd_cuda_tests[@]}"
 WEFT_EMU_ORDER=reverse cargo test -p weft-autograd --features cuda-emulated "${autograd_cuda_tests[@]}"
+
+echo "== cuda: weft-bayes clippy (feature cuda, feature cuda-emulated) and BNN densities on the emulated device"
+cargo clippy -p weft-bayes --all-targets --features cuda -- -D warnings
+cargo clippy -p weft-bayes --all-targets --features cuda-emulated -- -D warnings
+WEFT_EMU_ORDER=forward cargo test -p weft-bayes --features cuda-emulated --test cuda_bnn
+WEFT_EMU_ORDER=reverse cargo test -p weft-bayes --features cuda-emulated --test cuda_bnn
