@@ -168,6 +168,13 @@ fn gaussian_nll_values_gradients_and_clamp() {
     let tiny = gaussian_nll(&t(&[0.0], &[1]), &t(&[1e-12], &[1]), &t(&[1e-3], &[1])).unwrap().item().unwrap();
     let want_tiny = 0.5 * (1e-6f64.ln() + 1e-6 / 1e-6);
     assert!(close(tiny, want_tiny, 1e-12), "got {tiny}, want {want_tiny}");
+    // ... and, as in PyTorch, the clamp is outside the graph: the gradient is that of the
+    // loss at var = eps, so a too-small variance is still pushed up.
+    let var_tiny = t(&[1e-12], &[1]).requires_grad();
+    let loss = gaussian_nll(&t(&[0.0], &[1]), &var_tiny, &t(&[1e-2], &[1])).unwrap();
+    let g = vals(loss.backward().unwrap().get(&var_tiny).unwrap())[0];
+    let want_g = 0.5 * (1.0 / 1e-6 - 1e-4 / 1e-12);
+    assert!(close(g, want_g, 1e-12), "gradient at a clamped variance: got {g}, want {want_g}");
     // One shared variance broadcasts.
     let shared = gaussian_nll(&mean, &t(&[2.0], &[1]), &target).unwrap().item().unwrap();
     let want_shared: f64 =

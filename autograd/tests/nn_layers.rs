@@ -88,13 +88,28 @@ fn linear_forward_equals_hand_loops() {
 #[test]
 fn linear_shape_error_names_the_widths() {
     let layer = Linear::<f32>::new(4, 5, true, &mut Philox::new(1), CPU).unwrap();
-    for shape in [vec![3, 7], vec![4], vec![2, 3, 5]] {
+    for shape in [vec![3, 7], vec![7], vec![], vec![2, 3, 5]] {
         let x = Tensor::<f32>::zeros(&shape, CPU).unwrap();
         let e = layer.forward(&x).unwrap_err();
         assert!(matches!(e, Error::Shape { op: "Linear", .. }), "{e}");
         let msg = e.to_string();
         assert!(msg.contains(&format!("{shape:?}")) && msg.contains("width 4"), "{msg}");
     }
+}
+
+#[test]
+fn linear_maps_a_single_sample_and_passes_its_gradient() {
+    let layer = Linear::<f64>::new(4, 3, true, &mut Philox::new(5), CPU).unwrap();
+    let x = randn(&[4], 6).requires_grad();
+    let y = layer.forward(&x).unwrap();
+    assert_eq!(y.shape(), &[3]);
+    let batch = layer.forward(&x.reshape(&[1, 4]).unwrap()).unwrap();
+    assert_close(&vals(&y), &vals(&batch), 0.0, "single sample vs a batch of one");
+    let grads = y.sum_all().unwrap().backward().unwrap();
+    // d sum(x W + b) / dx = row sums of W.
+    let w = vals(&layer.weight.value());
+    let want: Vec<f64> = w.chunks(3).map(|r| r.iter().sum()).collect();
+    assert_close(&vals(grads.get(&x).unwrap()), &want, 1e-14, "input gradient");
 }
 
 #[test]

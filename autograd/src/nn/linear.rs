@@ -53,10 +53,15 @@ impl<T: Float> Linear<T> {
         self.weight.shape()[1]
     }
 
-    /// `x W + b` for `x` of shape `[..., in]`.
+    /// `x W + b` for `x` of shape `[..., in]` (a single sample `[in]` gives `[out]`).
     pub fn forward(&self, x: &Tensor<T>) -> Result<Tensor<T>> {
         let last = x.shape().last().copied().unwrap_or(0);
-        if x.rank() < 2 || last != self.input_dim() {
+        if x.rank() == 1 && last == self.input_dim() {
+            // One sample: [in] -> [out], as PyTorch.
+            let y = self.forward(&x.unsqueeze(0)?)?;
+            return y.reshape(&[self.output_dim()]);
+        }
+        if x.rank() < 1 || last != self.input_dim() {
             return Err(Error::shape(
                 "Linear",
                 format!(

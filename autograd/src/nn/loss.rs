@@ -51,7 +51,8 @@ pub fn bce_with_logits<T: Float>(logits: &Tensor<T>, targets: &Tensor<T>) -> Res
 }
 
 /// Mean Gaussian negative log-likelihood `0.5 * (log var + (t - mean)^2 / var)` (without the
-/// constant, as PyTorch's `GaussianNLLLoss`); `var` is clamped below at `eps = 1e-6`. `var`
+/// constant, as PyTorch's `GaussianNLLLoss`); `var` is clamped below at `eps = 1e-6` outside the
+/// graph (its gradient is that of the unclamped variance, as in PyTorch). `var`
 /// has the shape of `mean` or one that broadcasts to it (e.g. one shared variance).
 pub fn gaussian_nll<T: Float>(mean: &Tensor<T>, var: &Tensor<T>, target: &Tensor<T>) -> Result<Tensor<T>> {
     same_shape("gaussian_nll", mean, target)?;
@@ -67,8 +68,10 @@ pub fn gaussian_nll<T: Float>(mean: &Tensor<T>, var: &Tensor<T>, target: &Tensor
             ),
         ));
     }
+    // PyTorch clamps the variance outside the graph: the value is at least eps, and the
+    // gradient flows to `var` as if unclamped (a clamped variance is still pushed up).
     let eps = Tensor::full(&[], T::of(1e-6), var.device())?;
-    let v = var.maximum(&eps)?;
+    let v = var.add(&var.detach().maximum(&eps)?.sub(&var.detach())?)?;
     let sq = target.sub(mean)?.square()?;
     v.log()?.add(&sq.div(&v)?)?.mean_all()?.mul_scalar(0.5)
 }

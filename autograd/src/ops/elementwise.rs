@@ -81,6 +81,10 @@ impl<T: Float> Tensor<T> {
         let out = self.map(UnaryOp::Powf(p))?;
         let x = self.detach();
         Ok(out.record(&[self], move |g, _| {
+            // x^0 is constant: its gradient is 0 everywhere (0 * x^-1 would be NaN at x = 0).
+            if p == 0.0 {
+                return Ok(smallvec![Some(g.zeros_like()?)]);
+            }
             Ok(smallvec![Some(g.mul(&x.map(UnaryOp::Powf(p - 1.0))?.affine_raw(T::of(p), T::zero())?)?)])
         }))
     }

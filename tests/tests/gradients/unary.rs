@@ -48,6 +48,7 @@ unary_grad! {
     powf_fractional: POSITIVE, |x| x.powf(1.7);
     powf_negative: POSITIVE, |x| x.powf(-2.5);
     powf_integer_any_sign: ANY, |x| x.powf(3.0);
+    powf_zero: ANY, |x| x.powf(0.0);
     leaky_relu: NO_KINK, |x| x.leaky_relu(0.1);
     elu: NO_KINK, |x| x.elu(0.7);
     affine: ANY, |x| x.affine(-1.5, 0.25);
@@ -74,4 +75,12 @@ proptest! {
         let input = Input::new(&shape, NO_KINK.map_all(&u)).with_view(v);
         prop_check(|xs| xs[0].leaky_relu(slope)?.add(&xs[0].elu(alpha)?), &[input])?;
     }
+}
+
+/// `x^0` is constant: its gradient is exactly 0, also at `x = 0` (not `0 * 0^-1 = NaN`).
+#[test]
+fn powf_zero_has_zero_gradient_at_zero() {
+    let x = weft_autograd::Tensor::<f64>::from_slice(&[0.0, -2.0, 3.0], &[3]).unwrap().requires_grad();
+    let grads = x.powf(0.0).unwrap().sum_all().unwrap().backward().unwrap();
+    assert_eq!(grads.get(&x).unwrap().to_vec().unwrap(), [0.0, 0.0, 0.0]);
 }
