@@ -38,22 +38,40 @@ where
     D: LogDensity,
     F: Fn(usize) -> Result<D> + Sync,
 {
-    if inits.is_empty() {
-        return Err(Error::invalid("sample_chains", "no initial points: one per chain is needed"));
-    }
     cfg.validate()?;
+    run_chains("sample_chains", inits, seed, names, progress, |c, init, rng, report| {
+        run_chain(&mut make_density(c)?, init, cfg, rng, report)
+    })
+}
+
+/// The parallel driver shared by the samplers: runs `chain(c, init, rng, report)` for every
+/// entry of `inits` on rayon's pool, chain `c` on `Philox::with_stream(seed, c)`, and collects
+/// the draws; errors name the chain. `op` names the caller in the error for no `inits`.
+pub(crate) fn run_chains<F>(
+    op: &'static str,
+    inits: &[Vec<f64>],
+    seed: u64,
+    names: Option<Vec<String>>,
+    progress: Option<&Progress>,
+    chain: F,
+) -> Result<Posterior>
+where
+    F: Fn(usize, &[f64], &mut Philox, &mut dyn FnMut(usize)) -> Result<ChainDraws> + Sync,
+{
+    if inits.is_empty() {
+        return Err(Error::invalid(op, "no initial points: one per chain is needed"));
+    }
     let results: Vec<Result<ChainDraws>> = inits
         .par_iter()
         .enumerate()
         .map(|(c, init)| {
-            let mut density = make_density(c)?;
             let mut rng = Philox::with_stream(seed, c as u64);
             let mut report = |it: usize| {
                 if let Some(p) = progress {
                     p(c, it)
                 }
             };
-            run_chain(&mut density, init, cfg, &mut rng, &mut report).map_err(|e| match e {
+            chain(c, init, &mut rng, &mut report).map_err(|e| match e {
                 Error::Numerical { op, msg } => Error::Numerical { op, msg: format!("chain {c}: {msg}") },
                 Error::Invalid { op, msg } => Error::Invalid { op, msg: format!("chain {c}: {msg}") },
                 other => other,

@@ -16,7 +16,6 @@ use crate::chains::Progress;
 use crate::density::LogDensity;
 use crate::metric::Metric;
 use crate::posterior::Posterior;
-use rayon::prelude::*;
 use weft_ops::rng::Philox;
 use weft_ops::{Error, Result};
 
@@ -224,24 +223,7 @@ where
     D: MinibatchDensity,
     F: Fn(usize) -> Result<D> + Sync,
 {
-    if inits.is_empty() {
-        return Err(Error::invalid("sample_sghmc_chains", "no initial points: one per chain is needed"));
-    }
-    let results: Vec<Result<ChainDraws>> = inits
-        .par_iter()
-        .enumerate()
-        .map(|(c, init)| {
-            let mut density = make_density(c)?;
-            let mut rng = Philox::with_stream(seed, c as u64);
-            let mut report = |it: usize| {
-                if let Some(p) = progress {
-                    p(c, it)
-                }
-            };
-            run_sghmc(&mut density, init, cfg, &mut rng, &mut report)
-        })
-        .collect();
-    let chains = results.into_iter().collect::<Result<Vec<_>>>()?;
-    let names = names.unwrap_or_else(|| Posterior::default_names(chains[0].dim));
-    Posterior::new(names, chains)
+    crate::chains::run_chains("sample_sghmc_chains", inits, seed, names, progress, |c, init, rng, report| {
+        run_sghmc(&mut make_density(c)?, init, cfg, rng, report)
+    })
 }
