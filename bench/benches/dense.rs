@@ -42,5 +42,22 @@ fn elementwise(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, matmul_f32, matmul_f64, elementwise);
+/// f64 `exp` and `tanh` over 1M elements: weft's vectorisable versions (on rayon's pool: set
+/// `RAYON_NUM_THREADS=1` to compare per core) against a plain loop over libm's.
+fn transcendental_f64(c: &mut Criterion) {
+    let mut group = c.benchmark_group("transcendental_1M_f64");
+    group.sample_size(30).measurement_time(Duration::from_secs(2));
+    let x = random::<f64>(&[1000, 1000], 5);
+    let host = x.to_vec().expect("host copy");
+    group.throughput(Throughput::Elements(1_000_000));
+    group.bench_function("weft_exp", |b| b.iter(|| x.exp().expect("exp")));
+    group.bench_function("libm_exp_loop", |b| b.iter(|| host.iter().map(|v| v.exp()).collect::<Vec<f64>>()));
+    group.bench_function("weft_tanh", |b| b.iter(|| x.tanh().expect("tanh")));
+    group
+        .bench_function("libm_tanh_loop", |b| b.iter(|| host.iter().map(|v| v.tanh()).collect::<Vec<f64>>()));
+    group.bench_function("weft_softmax_rows", |b| b.iter(|| x.softmax(1).expect("softmax")));
+    group.finish();
+}
+
+criterion_group!(benches, matmul_f32, matmul_f64, elementwise, transcendental_f64);
 criterion_main!(benches);

@@ -44,7 +44,7 @@ pub fn unary<T: Element>(op: UnaryOp, x: &[T], l: &Layout) -> Vec<T> {
     let one = T::one();
     match op {
         UnaryOp::Neg => map1(x, l, |v: T| -v),
-        UnaryOp::Exp => map1(x, l, |v: T| v.exp()),
+        UnaryOp::Exp => map1(x, l, math::exp),
         UnaryOp::Log => map1(x, l, |v: T| v.ln()),
         UnaryOp::Tanh => map1(x, l, math::tanh),
         UnaryOp::Sigmoid => map1(x, l, sigmoid),

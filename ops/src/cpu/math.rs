@@ -31,13 +31,102 @@ pub fn tanh_f32(x: f32) -> f32 {
     }
 }
 
-/// `tanh` in the element type: the vectorisable approximation for `f32`, libm for `f64`
-/// (whose tests demand 1e-12 relative accuracy).
+/// `1 / k!` for `k = 0..=20`, computed at compile time (each entry within 1 ulp).
+const INV_FACTORIAL: [f64; 21] = {
+    let mut c = [1.0; 21];
+    let mut k = 1;
+    while k < 21 {
+        c[k] = c[k - 1] / k as f64;
+        k += 1;
+    }
+    c
+};
+
+/// `1.5 * 2^52`: adding it to a float below `2^51` in magnitude rounds it to the nearest
+/// integer, which then sits in the low mantissa bits.
+const ROUNDING_MAGIC: f64 = 6_755_399_441_055_744.0;
+
+/// `e^x` for `f64` without libm, branch-free so that loops over it vectorise (SSE2 suffices):
+/// `x = n ln 2 + r` with `|r| <= ln 2 / 2`, `e^r` by its Taylor polynomial of degree 13
+/// (remainder below 1e-17), and `2^n` built in the exponent bits (in two factors at the ends of
+/// the range, so subnormal results and results near `f64::MAX` come out right). Within 2 ulp
+/// of the exact value; overflow gives `inf`, underflow `0`, NaN stays NaN.
+#[inline(always)]
+pub fn exp_f64(x: f64) -> f64 {
+    const LOG2_E: f64 = std::f64::consts::LOG2_E;
+    // ln 2 split so that n * LN2_HI is exact for |n| < 2^11 (fdlibm's constants).
+    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
+    const OVERFLOW: f64 = 709.782_712_893_384;
+    const UNDERFLOW: f64 = -745.133_219_101_941_1;
+    let xc = x.clamp(UNDERFLOW - 1.0, OVERFLOW + 1.0);
+    let t = xc * LOG2_E + ROUNDING_MAGIC;
+    let n = t - ROUNDING_MAGIC;
+    let r = (xc - n * LN2_HI) - n * LN2_LO;
+    let mut p = INV_FACTORIAL[13];
+    for k in (0..13).rev() {
+        p = p * r + INV_FACTORIAL[k];
+    }
+    // n in [-1077, 1025]: move 100 of it into a separate factor near the ends of the range.
+    let (shift, factor) = if n > 1000.0 {
+        (-100i64, f64::from_bits(0x4630_0000_0000_0000)) // 2^100
+    } else if n < -1000.0 {
+        (100i64, f64::from_bits(0x39b0_0000_0000_0000)) // 2^-100
+    } else {
+        (0, 1.0)
+    };
+    let biased = (t.to_bits() as i64).wrapping_add(1023 + shift) as u64;
+    let scale = f64::from_bits(biased << 52);
+    let v = p * scale * factor;
+    if x > OVERFLOW {
+        f64::INFINITY
+    } else if x < UNDERFLOW {
+        0.0
+    } else {
+        v
+    }
+}
+
+/// `e^y - 1` for `|y| <= 1.1` by its Taylor polynomial of degree 20 (relative remainder
+/// below 1e-17), accurate also for tiny `y`.
+#[inline(always)]
+fn expm1_small(y: f64) -> f64 {
+    let mut p = INV_FACTORIAL[20];
+    for k in (1..20).rev() {
+        p = p * y + INV_FACTORIAL[k];
+    }
+    p * y
+}
+
+/// `tanh` for `f64` without libm, branch-free (vectorises): `e / (e + 2)` with
+/// `e = expm1(2|x|)` below `|x| = 0.55`, where `1 - 2 / (e^2x + 1)` would cancel, and
+/// `(1 - t) / (1 + t)` with `t = e^-2|x|` above. Within 4 ulp of the exact value.
+#[inline(always)]
+pub fn tanh_f64(x: f64) -> f64 {
+    let a = x.abs();
+    let e = expm1_small(2.0 * a.min(0.55));
+    let small = e / (e + 2.0);
+    let t = exp_f64(-2.0 * a);
+    let large = (1.0 - t) / (1.0 + t);
+    (if a < 0.55 { small } else { large }).copysign(x)
+}
+
+/// `tanh` in the element type, vectorisable for both: [`tanh_f32`] and [`tanh_f64`].
 #[inline(always)]
 pub fn tanh<T: Element>(x: T) -> T {
     match T::DTYPE {
         DType::F32 => T::of(tanh_f32(x.f64() as f32) as f64),
-        DType::F64 => x.tanh(),
+        DType::F64 => T::of(tanh_f64(x.f64())),
+    }
+}
+
+/// `e^x` in the element type: [`exp_f64`] for `f64` (libm's `exp` runs one element at a
+/// time); libm's `expf` for `f32`.
+#[inline(always)]
+pub fn exp<T: Element>(x: T) -> T {
+    match T::DTYPE {
+        DType::F32 => x.exp(),
+        DType::F64 => T::of(exp_f64(x.f64())),
     }
 }
 
@@ -98,6 +187,59 @@ mod tests {
         }
         assert!(worst < 2e-6, "worst relative error {worst}");
         assert!(tanh_f32(f32::NAN).is_nan());
+    }
+
+    /// Distance in units in the last place (both finite, same sign).
+    fn ulps(a: f64, b: f64) -> u64 {
+        (a.to_bits() as i64 - b.to_bits() as i64).unsigned_abs()
+    }
+
+    /// Points spread over `[lo, hi]`, dense near 0 in relative terms as well.
+    fn grid(lo: f64, hi: f64, n: usize) -> impl Iterator<Item = f64> {
+        (0..=n).map(move |i| lo + (hi - lo) * i as f64 / n as f64 + 1e-7 * (i as f64).sin())
+    }
+
+    #[test]
+    fn exp_f64_is_within_2_ulp_of_libm_over_the_whole_range() {
+        let mut worst = 0;
+        for x in grid(-708.0, 709.7, 400_000).chain(grid(-1.0, 1.0, 100_000)) {
+            worst = worst.max(ulps(exp_f64(x), x.exp()));
+        }
+        assert!(worst <= 2, "worst error {worst} ulp");
+        // Subnormal results: absolute error at most 1 ulp of the smallest subnormal scale.
+        for x in grid(-745.0, -708.5, 10_000) {
+            let (got, want) = (exp_f64(x), x.exp());
+            assert!(
+                (got - want).abs() <= 2.0 * 4.9e-324f64.max(want * 4.5e-16),
+                "exp({x}) = {got}, want {want}"
+            );
+        }
+        for (x, want) in
+            [(0.0, 1.0), (710.0, f64::INFINITY), (1e300, f64::INFINITY), (-746.0, 0.0), (-1e300, 0.0)]
+        {
+            assert_eq!(exp_f64(x), want, "exp({x})");
+        }
+        assert_eq!(exp_f64(f64::INFINITY), f64::INFINITY);
+        assert_eq!(exp_f64(f64::NEG_INFINITY), 0.0);
+        assert!(exp_f64(f64::NAN).is_nan());
+        assert_eq!(exp_f64(709.78), 709.78f64.exp());
+    }
+
+    #[test]
+    fn tanh_f64_is_within_4_ulp_of_libm() {
+        let mut worst = 0;
+        let tiny = [1e-300, 1e-20, 3e-9, 1e-5, 0.549_999, 0.55, 0.550_001, 19.0, 25.0];
+        for x in grid(-25.0, 25.0, 400_000).chain(grid(-1.0, 1.0, 100_000)).chain(tiny) {
+            for x in [x, -x] {
+                worst = worst.max(ulps(tanh_f64(x), x.tanh()));
+            }
+        }
+        assert!(worst <= 4, "worst error {worst} ulp");
+        assert_eq!(tanh_f64(0.0).to_bits(), 0.0f64.to_bits());
+        assert_eq!(tanh_f64(-0.0).to_bits(), (-0.0f64).to_bits());
+        assert_eq!(tanh_f64(f64::INFINITY), 1.0);
+        assert_eq!(tanh_f64(f64::NEG_INFINITY), -1.0);
+        assert!(tanh_f64(f64::NAN).is_nan());
     }
 
     #[test]

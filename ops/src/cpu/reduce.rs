@@ -40,7 +40,7 @@ fn reduce_run<T: Element>(op: ReduceOp, xs: &[T]) -> T {
             if !m.is_finite() {
                 return m; // all -inf, some +inf, or NaN
             }
-            m + xs.iter().map(|&v| (v - m).exp()).sum::<T>().ln()
+            m + xs.iter().map(|&v| math::exp(v - m)).sum::<T>().ln()
         }
     }
 }
@@ -93,7 +93,7 @@ pub fn reduce<T: Element>(op: ReduceOp, x: &[T], l: &Layout, axis: usize) -> Vec
                 for r in rows.chunks_exact(inner) {
                     acc.iter_mut()
                         .zip(r.iter().zip(&shift))
-                        .for_each(|(a, (&v, &s))| *a = *a + (v - s).exp());
+                        .for_each(|(a, (&v, &s))| *a = *a + math::exp(v - s));
                 }
                 acc.iter_mut().zip(&shift).for_each(|(a, &s)| *a = a.ln() + s);
             }
@@ -135,7 +135,7 @@ fn softmax_run<T: Element>(xs: &[T], out: &mut [T], n: usize, s: usize, log: boo
     let m = if m.is_finite() { m } else { T::zero() };
     let mut sum = T::zero();
     for k in 0..n {
-        let e = (xs[k * s] - m).exp();
+        let e = math::exp(xs[k * s] - m);
         out[k * s] = e;
         sum = sum + e;
     }
