@@ -41,7 +41,7 @@ DEVICE_TESTS=(
 json=(--features cuda --message-format=json)
 {
     cargo test -p weft-cuda --release --no-run "${json[@]}"
-    cargo bench -p weft-cuda --no-run "${json[@]}"
+    cargo bench -p weft-cuda --bench cuda_kernels --no-run "${json[@]}"
     for pt in "${DEVICE_TESTS[@]}"; do
         read -r package target <<<"$pt"
         cargo test -p "$package" --release --no-run --test "$target" "${json[@]}"
