@@ -2,7 +2,7 @@
 //!
 //! A [`CsrMatrix`] is a sparsity pattern on a device (no values; shared, with its transpose
 //! computed once and cached for backward passes). The primitives take the pattern, optional
-//! per-edge values as a differentiable [`Tensor`], and dense tensors, and are recorded on the
+//! per-edge values as a differentiable [`Tensor`](crate::Tensor), and dense tensors, and are recorded on the
 //! tape with their backward rules. None of them materialises an `[nnz, F]` message tensor:
 //! the gradient of an SpMM to its dense operand is an SpMM with the cached transpose, and the
 //! gradient to its edge values is an SDDMM.
@@ -15,9 +15,9 @@
 //!
 //! Modules (one concept each):
 //! - [`csr_matrix`] — [`CsrMatrix`]: construction, transpose cache, normalisation values, ids;
-//! - [`spmm`](mod@spmm) — [`spmm`] with [`Aggregation`] sum / mean / max, optional (multi-head) values;
-//! - [`sddmm`](mod@sddmm) — [`sddmm`] (per-head dot products) and [`sddmm_add`] (`s_i + t_j`);
-//! - [`edge_softmax`](mod@edge_softmax) — [`edge_softmax`] over each row's stored entries;
+//! - [`spmm`](mod@spmm) — [`spmm`](fn@spmm) with [`Aggregation`] sum / mean / max, optional (multi-head) values;
+//! - [`sddmm`](mod@sddmm) — [`sddmm`](fn@sddmm) (per-head dot products) and [`sddmm_add`] (`s_i + t_j`);
+//! - [`edge_softmax`](mod@edge_softmax) — [`edge_softmax`](fn@edge_softmax) over each row's stored entries;
 //! - [`segment`] — [`segment_reduce`] over consecutive rows (graph pooling);
 //! - [`sparse_tensor`] — [`SparseTensor`], a pattern with differentiable values (sparse features);
 //! - `device` — the calls into the backends, CPU or CUDA (the only place that matches on
