@@ -202,3 +202,23 @@ fn cached(cell: &OnceLock<Indices>, f: impl FnOnce() -> Vec<Idx>, device: Device
     let _ = cell.set(idx.clone());
     Ok(idx)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send_sync<X: Send + Sync>() {}
+
+    #[test]
+    fn patterns_are_shared_across_threads_and_cache_their_scalings() {
+        send_sync::<CsrMatrix>();
+        let a =
+            CsrMatrix::from_edges(3, 2, &[0, 0, 2], &[0, 1, 1], CooOptions::default(), Device::Cpu).unwrap();
+        let inv = a.inv_degrees::<f64>().unwrap();
+        assert_eq!(inv.to_vec().unwrap(), vec![0.5, 0.0, 1.0]);
+        assert_eq!(a.inv_degrees::<f32>().unwrap().to_vec().unwrap(), vec![0.5f32, 0.0, 1.0]);
+        assert!(Arc::ptr_eq(&inv.storage, &a.inv_degrees::<f64>().unwrap().storage), "cached");
+        assert_eq!(a.row_ids().unwrap().to_vec().unwrap(), vec![0, 0, 2]);
+        assert_eq!(a.col_ids().unwrap().to_vec().unwrap(), vec![0, 1, 1]);
+    }
+}
