@@ -13,9 +13,12 @@
 #     the threads of each block scheduled in ascending and then in descending order;
 #  6. weft-autograd on the emulated device: clippy with features `cuda` and `cuda-emulated`,
 #     then every op family's forward and gradient, the MLP step parity (Adam, SGD) and the
-#     device surface against the CPU (tests/cuda_*.rs), in both thread orders;
-#  7. the model crates with features `cuda` / `cuda-emulated`: clippy, and their device
-#     tests on the emulated device in both thread orders.
+#     device surface against the CPU (tests/cuda_*.rs, sparse ops included), in both thread orders;
+#  7. weft-gnn: clippy with features `cuda` and `cuda-emulated`, every model's training step and
+#     the training loops on the emulated device against the CPU (both thread orders), and the
+#     node_classification example on Cora for 2 epochs on the emulated device;
+#  8. weft-bayes: clippy with both features, BNN densities and a seeded NUTS run on the
+#     emulated device against the CPU (both thread orders).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -50,9 +53,18 @@ echo "== cuda: weft-autograd clippy (feature cuda, feature cuda-emulated)"
 cargo clippy -p weft-autograd --all-targets --features cuda -- -D warnings
 cargo clippy -p weft-autograd --all-targets --features cuda-emulated -- -D warnings
 echo "== cuda: weft-autograd ops, gradients and model steps on the emulated device (both thread orders)"
-autograd_cuda_tests=(--test cuda_ops --test cuda_model --test cuda_device)
+autograd_cuda_tests=(--test cuda_ops --test cuda_model --test cuda_device --test cuda_sparse)
 WEFT_EMU_ORDER=forward cargo test -p weft-autograd --features cuda-emulated "${autograd_cuda_tests[@]}"
 WEFT_EMU_ORDER=reverse cargo test -p weft-autograd --features cuda-emulated "${autograd_cuda_tests[@]}"
+
+echo "== cuda: weft-gnn clippy (feature cuda, feature cuda-emulated)"
+cargo clippy -p weft-gnn --all-targets --features cuda -- -D warnings
+cargo clippy -p weft-gnn --all-targets --features cuda-emulated -- -D warnings
+echo "== cuda: GNN models and training loops on the emulated device against the CPU (both thread orders)"
+WEFT_EMU_ORDER=forward cargo test -p weft-gnn --features cuda-emulated --test cuda_models
+WEFT_EMU_ORDER=reverse cargo test -p weft-gnn --features cuda-emulated --test cuda_models
+echo "== cuda: node_classification example on Cora on the emulated device (2 epochs)"
+cargo run -p weft-gnn --features cuda-emulated --example node_classification -- --device cuda --epochs 2
 
 echo "== cuda: weft-bayes clippy (feature cuda, feature cuda-emulated) and BNN densities on the emulated device"
 cargo clippy -p weft-bayes --all-targets --features cuda -- -D warnings

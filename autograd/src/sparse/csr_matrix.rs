@@ -4,10 +4,11 @@ use super::device::CsrStorage;
 use crate::index::Indices;
 use crate::tensor::Tensor;
 use crate::Float;
+use std::any::Any;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 use weft_ops::sparse::{CooOptions, Csr, CsrPattern};
-use weft_ops::{Backend, Device, Idx, Result};
+use weft_ops::{Device, Error, Idx, Result};
 
 /// A CSR sparsity pattern (row pointers and sorted column ids, no values) on a device.
 ///
@@ -28,6 +29,9 @@ struct Inner {
     row_ptr: OnceLock<Indices>,
     row_ids: OnceLock<Indices>,
     col_ids: OnceLock<Indices>,
+    /// `1 / degree` per row, `[n_rows, 1]`, on the device, per element type.
+    inv_degrees_f32: OnceLock<Tensor<f32>>,
+    inv_degrees_f64: OnceLock<Tensor<f64>>,
 }
 
 impl fmt::Debug for CsrMatrix {
@@ -51,13 +55,7 @@ impl CsrMatrix {
 
     /// Puts a shared host pattern on `device` (its cached transpose is reused).
     pub fn from_csr(host: Csr, device: Device) -> Result<Self> {
-        let storage = match device {
-            Device::Cpu => CsrStorage::Cpu(weft_ops::CpuBackend.csr_upload(&host)?),
-            #[cfg(not(any(feature = "cuda", feature = "cuda-emulated")))]
-            Device::Cuda(_) => return Err(weft_ops::Error::CudaNotCompiled),
-            #[cfg(any(feature = "cuda", feature = "cuda-emulated"))]
-            Device::Cuda(_) => return Err(super::device::not_on_cuda()),
-        };
+        let storage = CsrStorage::upload(&host, device)?;
         Ok(CsrMatrix {
             inner: Arc::new(Inner {
                 host,
@@ -67,6 +65,8 @@ impl CsrMatrix {
                 row_ptr: OnceLock::new(),
                 row_ids: OnceLock::new(),
                 col_ids: OnceLock::new(),
+                inv_degrees_f32: OnceLock::new(),
+                inv_degrees_f64: OnceLock::new(),
             }),
         })
     }
@@ -157,14 +157,14 @@ impl CsrMatrix {
         cached(&self.inner.row_ptr, || self.inner.host.row_ptr().to_vec(), self.device())
     }
 
-    /// The row of each stored entry, `[nnz]`. Cached.
-    pub fn row_ids(&self) -> Indices {
-        self.row_ids_on_host_fallback(&self.inner.row_ids, || self.inner.host.row_ids())
+    /// The row of each stored entry, `[nnz]`, on the matrix's device. Cached.
+    pub fn row_ids(&self) -> Result<Indices> {
+        cached(&self.inner.row_ids, || self.inner.host.row_ids(), self.device())
     }
 
-    /// The column of each stored entry, `[nnz]`. Cached.
-    pub fn col_ids(&self) -> Indices {
-        self.row_ids_on_host_fallback(&self.inner.col_ids, || self.inner.host.col_idx().to_vec())
+    /// The column of each stored entry, `[nnz]`, on the matrix's device. Cached.
+    pub fn col_ids(&self) -> Result<Indices> {
+        cached(&self.inner.col_ids, || self.inner.host.col_idx().to_vec(), self.device())
     }
 
     /// Stored entries per row.
@@ -172,23 +172,25 @@ impl CsrMatrix {
         self.inner.host.out_degrees().to_vec()
     }
 
-    /// `1 / degree` per row as an `[n_rows, 1]` tensor (0 for empty rows): the mean scaling.
+    /// `1 / degree` per row as an `[n_rows, 1]` tensor on the matrix's device (0 for empty
+    /// rows): the mean scaling. Computed and uploaded once per element type.
     pub(crate) fn inv_degrees<T: Float>(&self) -> Result<Tensor<T>> {
+        let cell: &dyn Any = if T::DTYPE == weft_ops::DType::F32 {
+            &self.inner.inv_degrees_f32
+        } else {
+            &self.inner.inv_degrees_f64
+        };
+        let cell = cell.downcast_ref::<OnceLock<Tensor<T>>>().ok_or_else(|| {
+            Error::invalid("CsrMatrix::inv_degrees", format!("no cache for element type {}", T::DTYPE.name()))
+        })?;
+        if let Some(t) = cell.get() {
+            return Ok(t.clone());
+        }
         let d = self.inner.host.out_degrees();
         let v = d.iter().map(|&k| if k == 0 { T::zero() } else { T::one() / T::of(k as f64) }).collect();
-        Tensor::from_vec(v, &[self.n_rows(), 1])?.to_device(self.device())
-    }
-
-    /// Ids on this matrix's device; the infallible accessors fall back to host indices only if
-    /// the upload fails (it cannot on the CPU).
-    fn row_ids_on_host_fallback(&self, cell: &OnceLock<Indices>, f: impl FnOnce() -> Vec<Idx>) -> Indices {
-        if let Some(i) = cell.get() {
-            return i.clone();
-        }
-        let host = Indices::new(f());
-        let idx = host.to_device(self.device()).unwrap_or(host);
-        let _ = cell.set(idx.clone());
-        idx
+        let t = Tensor::from_vec(v, &[self.n_rows(), 1])?.to_device(self.device())?;
+        let _ = cell.set(t.clone());
+        Ok(t)
     }
 }
 
@@ -199,4 +201,24 @@ fn cached(cell: &OnceLock<Indices>, f: impl FnOnce() -> Vec<Idx>, device: Device
     let idx = Indices::new(f()).to_device(device)?;
     let _ = cell.set(idx.clone());
     Ok(idx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send_sync<X: Send + Sync>() {}
+
+    #[test]
+    fn patterns_are_shared_across_threads_and_cache_their_scalings() {
+        send_sync::<CsrMatrix>();
+        let a =
+            CsrMatrix::from_edges(3, 2, &[0, 0, 2], &[0, 1, 1], CooOptions::default(), Device::Cpu).unwrap();
+        let inv = a.inv_degrees::<f64>().unwrap();
+        assert_eq!(inv.to_vec().unwrap(), vec![0.5, 0.0, 1.0]);
+        assert_eq!(a.inv_degrees::<f32>().unwrap().to_vec().unwrap(), vec![0.5f32, 0.0, 1.0]);
+        assert!(Arc::ptr_eq(&inv.storage, &a.inv_degrees::<f64>().unwrap().storage), "cached");
+        assert_eq!(a.row_ids().unwrap().to_vec().unwrap(), vec![0, 0, 2]);
+        assert_eq!(a.col_ids().unwrap().to_vec().unwrap(), vec![0, 1, 1]);
+    }
 }

@@ -2,19 +2,26 @@
 //!
 //! A [`CsrMatrix`] is a sparsity pattern on a device (no values; shared, with its transpose
 //! computed once and cached for backward passes). The primitives take the pattern, optional
-//! per-edge values as a differentiable [`Tensor`], and dense tensors, and are recorded on the
+//! per-edge values as a differentiable [`Tensor`](crate::Tensor), and dense tensors, and are recorded on the
 //! tape with their backward rules. None of them materialises an `[nnz, F]` message tensor:
 //! the gradient of an SpMM to its dense operand is an SpMM with the cached transpose, and the
 //! gradient to its edge values is an SDDMM.
 //!
+//! Every primitive runs on the CPU and, with the feature `cuda` (or `cuda-emulated`), on a CUDA
+//! device: `CsrMatrix::new(.., Device::Cuda(0))` uploads the pattern, and everything derived
+//! from it (transpose and its permutation, row pointers, row and column ids, normalisation
+//! values, mean scalings) lives on the same device. Segment reductions run on the device of
+//! their offsets (which are validated on the host: one small read back per call).
+//!
 //! Modules (one concept each):
 //! - [`csr_matrix`] — [`CsrMatrix`]: construction, transpose cache, normalisation values, ids;
-//! - [`spmm`](mod@spmm) — [`spmm`] with [`Aggregation`] sum / mean / max, optional (multi-head) values;
-//! - [`sddmm`](mod@sddmm) — [`sddmm`] (per-head dot products) and [`sddmm_add`] (`s_i + t_j`);
-//! - [`edge_softmax`](mod@edge_softmax) — [`edge_softmax`] over each row's stored entries;
+//! - [`spmm`](mod@spmm) — [`spmm`](fn@spmm) with [`Aggregation`] sum / mean / max, optional (multi-head) values;
+//! - [`sddmm`](mod@sddmm) — [`sddmm`](fn@sddmm) (per-head dot products) and [`sddmm_add`] (`s_i + t_j`);
+//! - [`edge_softmax`](mod@edge_softmax) — [`edge_softmax`](fn@edge_softmax) over each row's stored entries;
 //! - [`segment`] — [`segment_reduce`] over consecutive rows (graph pooling);
 //! - [`sparse_tensor`] — [`SparseTensor`], a pattern with differentiable values (sparse features);
-//! - `device` — the calls into the backends (the only place that matches on devices);
+//! - `device` — the calls into the backends, CPU or CUDA (the only place that matches on
+//!   devices; operands on another device than the pattern are `Error::DeviceMismatch`);
 //! - `check` — operand validation shared by the primitives.
 //!
 //! ```

@@ -79,11 +79,11 @@ impl<T: Float> SparseTensor<T> {
         let sums = super::segment_reduce(&self.pattern.row_ptr()?, &v, Aggregation::Sum)?;
         let zero = sums.compare(CmpOp::Eq, &sums.detach().zeros_like()?)?;
         let denom = Tensor::where_cond(&zero, &sums.detach().ones_like()?, &sums)?;
-        let per_entry = denom.index_select(0, &self.row_ids())?;
+        let per_entry = denom.index_select(0, &self.row_ids()?)?;
         Ok(SparseTensor { pattern: self.pattern.clone(), values: v.div(&per_entry)?.reshape(&[nnz])? })
     }
 
-    fn row_ids(&self) -> Indices {
+    fn row_ids(&self) -> Result<Indices> {
         self.pattern.row_ids()
     }
 

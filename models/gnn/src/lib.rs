@@ -14,6 +14,13 @@
 //! - [`models`] — [`models::NodeClassifier`] models, [`ModelKind`], [`HyperParams`], [`build`];
 //! - [`train`] — full-batch and sampled mini-batch training, accuracy.
 //!
+//! Devices: everything runs on the device of the [`NodeData`] (`Device::Cpu`, or
+//! `Device::Cuda(i)` with the feature `cuda`; `cuda-emulated` runs the CUDA kernels on the
+//! emulated device, for tests). The graph, features, labels and splits are uploaded once by
+//! [`NodeData::from_dataset`]; per epoch only scalars (losses) and the predicted classes of
+//! the evaluated nodes come back to the host, and sampled mini-batches (drawn on the host)
+//! upload their blocks and node ids.
+//!
 //! ```no_run
 //! use weft_gnn::{build, train::{train_full_batch, TrainConfig}, FeatureOptions, ModelKind, NodeData, OgbNodeDataset};
 //! use weft_ops::Device;

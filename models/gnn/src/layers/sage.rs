@@ -1,5 +1,8 @@
 //! [`SageConv`]: GraphSAGE with mean aggregation (Hamilton et al. 2017), as PyG's `SAGEConv`:
-//! `out_i = W_l mean_{j in N(i)} x_j + b + W_r x_i`.
+//! `out_i = W_l mean_{j in N(i)} x_j + b + W_r x_i`; optionally with max aggregation
+//! ([`SageConv::with_aggregation`]), taken after the projection: `max_{j in N(i)} (W_l x_j)`
+//! (a pooling aggregator with a linear pool; PyG's `aggr="max"` takes the max of the raw
+//! features instead).
 
 use crate::features::{check_width, Project};
 use crate::sparse::{spmm, Aggregation, CsrMatrix};
@@ -13,6 +16,7 @@ pub struct SageConv<T: Float> {
     pub lin_neigh: Linear<T>,
     /// Applied to the node itself (no bias).
     pub lin_root: Linear<T>,
+    aggregation: Aggregation,
 }
 
 impl<T: Float> SageConv<T> {
@@ -21,7 +25,20 @@ impl<T: Float> SageConv<T> {
         Ok(SageConv {
             lin_neigh: Linear::new(input, output, true, rng, device)?,
             lin_root: Linear::new(input, output, false, rng, device)?,
+            aggregation: Aggregation::Mean,
         })
+    }
+
+    /// The same layer aggregating the projected neighbours with `aggregation` (mean by
+    /// default; sum and max take the sum or the element-wise max of `W_l x_j`).
+    pub fn with_aggregation(mut self, aggregation: Aggregation) -> Self {
+        self.aggregation = aggregation;
+        self
+    }
+
+    /// The neighbour aggregation.
+    pub fn aggregation(&self) -> Aggregation {
+        self.aggregation
     }
 
     /// `a` is `[n_dst, n_src]` (no self loops), `x` is `[n_src, in]` whose first `n_dst` rows are
@@ -35,7 +52,7 @@ impl<T: Float> SageConv<T> {
                 format!("{} source rows for an adjacency {} x {}", x.rows_count(), a.n_rows(), a.n_cols()),
             ));
         }
-        let neigh = spmm(a, None, &x.project(&self.lin_neigh.weight.value())?, Aggregation::Mean)?;
+        let neigh = spmm(a, None, &x.project(&self.lin_neigh.weight.value())?, self.aggregation)?;
         let mut root = x.project(&self.lin_root.weight.value())?;
         if a.n_rows() != a.n_cols() {
             root = root.narrow(0, 0, a.n_rows())?;

@@ -1,10 +1,10 @@
-//! [`GraphSage`]: GraphSAGE with mean aggregation, full-batch or on sampled blocks.
+//! [`GraphSage`]: GraphSAGE with mean (or another) aggregation, full-batch or on sampled blocks.
 
 use super::NodeClassifier;
 use crate::features::Project;
 use crate::layers::SageConv;
 use crate::node_data::NodeData;
-use crate::sparse::CsrMatrix;
+use crate::sparse::{Aggregation, CsrMatrix};
 use weft_autograd::nn::{param::prefixed, Dropout, Mode, Module, Param};
 use weft_autograd::{Float, Tensor};
 use weft_ops::{rng::Philox, Device, Error, Result};
@@ -37,6 +37,13 @@ impl<T: Float> GraphSage<T> {
             convs.push(SageConv::new(i, o, rng, device)?);
         }
         Ok(GraphSage { convs, dropout: Dropout::new(dropout, rng.next_u64())? })
+    }
+
+    /// The same model with every convolution aggregating with `aggregation` (see
+    /// [`SageConv::with_aggregation`]; mean by default).
+    pub fn with_aggregation(mut self, aggregation: Aggregation) -> Self {
+        self.convs = self.convs.into_iter().map(|c| c.with_aggregation(aggregation)).collect();
+        self
     }
 
     /// Number of layers (hops of a sampled mini-batch).
