@@ -32,18 +32,41 @@ pub fn map1<T: Copy + Send + Sync, U: Copy + Send + Sync + Default>(
     let n = l.numel();
     if let Some(r) = l.contiguous_range() {
         let xs = &x[r];
-        if n < ELEMENTWISE_MIN {
-            return xs.iter().map(|&v| f(v)).collect();
-        }
         let mut out = vec![U::default(); n];
-        out.par_chunks_mut(chunk_len(n))
-            .zip(xs.par_chunks(chunk_len(n)))
-            .for_each(|(o, i)| o.iter_mut().zip(i).for_each(|(o, &v)| *o = f(v)));
+        if n < ELEMENTWISE_MIN {
+            map_run(&mut out, xs, &f);
+        } else {
+            out.par_chunks_mut(chunk_len(n))
+                .zip(xs.par_chunks(chunk_len(n)))
+                .for_each(|(o, i)| map_run(o, i, &f));
+        }
         return out;
     }
     let mut out = Vec::with_capacity(n);
     l.for_each_offset(|o| out.push(f(x[o])));
     out
+}
+
+/// `out[i] = f(xs[i])` over contiguous runs. On x86-64 with AVX2 + FMA the loop is compiled
+/// for those features (4 f64 or 8 f32 lanes; `f` is inlined into it), else for the baseline
+/// (SSE2). Rust never contracts `a * b + c` into a fused multiply-add, so both give bitwise
+/// the same results.
+#[inline]
+fn map_run<T: Copy, U: Copy>(out: &mut [U], xs: &[T], f: &impl Fn(T) -> U) {
+    #[cfg(target_arch = "x86_64")]
+    if crate::sparse::simd::has_avx2_fma() {
+        // SAFETY: the CPU supports AVX2 and FMA (checked at run time just above).
+        unsafe { map_run_avx2(out, xs, f) };
+        return;
+    }
+    out.iter_mut().zip(xs).for_each(|(o, &v)| *o = f(v));
+}
+
+/// [`map_run`] compiled with AVX2 + FMA enabled.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn map_run_avx2<T: Copy, U: Copy>(out: &mut [U], xs: &[T], f: &impl Fn(T) -> U) {
+    out.iter_mut().zip(xs).for_each(|(o, &v)| *o = f(v));
 }
 
 /// `out[i] = f(a[i], b[i])` over two same-shape strided views (broadcast strides allowed).
