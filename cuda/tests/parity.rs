@@ -8,10 +8,13 @@
 //! into the device was launched by some test. Arguments that do not start with `-` filter the
 //! tests by substring.
 
+#[path = "parity/optim.rs"]
+mod optim;
 #[path = "parity/sparse_backend.rs"]
 mod sparse_backend;
 mod support;
 
+use optim::optimizers;
 use sparse_backend::sparse_trait;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -830,6 +833,7 @@ fn tests() -> Vec<(&'static str, TestFn)> {
         both!("random", random),
         both!("sparse", sparse),
         both!("sparse_trait", sparse_trait),
+        both!("optimizers", optimizers),
         both!("model_steps", model_steps),
     ] {
         v.extend(pair);

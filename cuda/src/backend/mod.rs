@@ -3,7 +3,8 @@
 //! The op families live in sibling modules (`memory`, `elementwise`, `reduce`, `linalg`,
 //! `index`, `random`, `sparse`, `sparse_backward`), each with the launch code of its kernels;
 //! `open` has the constructors. This module holds the backend handle, the shared launch
-//! helpers and the trait impl: the dense primitives delegate to their family, the sparse
+//! helpers and the trait impl: the dense primitives delegate to their family, the fused
+//! optimiser updates (kernels/optim.cu) launch directly, the sparse
 //! group adapts strided `(buffer, layout)` operands to the contiguous device API of
 //! `sparse` / `sparse_backward` (which is also public, for callers that hold contiguous
 //! buffers). Adding a primitive: write the kernel in `kernels/*.cu` with `WEFT_REGISTER`, add
@@ -11,6 +12,7 @@
 
 mod elementwise;
 mod index;
+mod launch;
 mod linalg;
 mod memory;
 mod open;
@@ -21,10 +23,15 @@ mod sparse_backward;
 
 pub use sparse::{CudaCsr, CudaSegments};
 
+pub(crate) use launch::{check_same_shape, check_view, grid_for, kernel_name};
+use launch::{contiguous_vals, matrix_width, with_contiguous};
+
 use crate::api::{Arg, DeviceApi, LaunchConfig};
 use crate::buffer::{CudaBuf, CudaIdxBuf};
+use crate::strided::StridedArg;
 use std::sync::Arc;
 use weft_ops::backend::{Aggregation, Backend, BinaryOp, CmpOp, EdgeVals, ReduceOp, UnaryOp};
+use weft_ops::optim_step::{AdamStep, SgdStep};
 use weft_ops::rng::PhiloxState;
 use weft_ops::{Device, Element, Error, Idx, Layout, Result};
 
@@ -73,78 +80,6 @@ impl CudaBackend {
     pub(crate) unsafe fn launch(&self, kernel: &str, cfg: LaunchConfig, args: &mut [Arg]) -> Result<()> {
         self.api.launch(kernel, cfg, args)
     }
-}
-
-/// `base_f32` or `base_f64`: the instantiation of a templated kernel for `T`.
-pub(crate) fn kernel_name<T: Element>(base: &str) -> String {
-    format!("{base}_{}", T::DTYPE.name())
-}
-
-/// A grid-stride launch over `n` items.
-pub(crate) fn grid_for(n: usize, block: u32) -> LaunchConfig {
-    let blocks = n.div_ceil(block as usize).clamp(1, MAX_GRID as usize) as u32;
-    LaunchConfig::linear(blocks, block, 0)
-}
-
-/// Checks that the view `l` stays inside a buffer of `len` elements.
-pub(crate) fn check_view(op: &'static str, what: &str, l: &Layout, len: usize) -> Result<()> {
-    if l.max_offset() > len {
-        return Err(Error::index(
-            op,
-            format!(
-                "{what}: view of shape {:?} strides {:?} offset {} reaches element {} of a buffer of {len}",
-                l.shape(),
-                l.strides(),
-                l.offset(),
-                l.max_offset() - 1
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// Checks that `a` and `b` have the same shape.
-pub(crate) fn check_same_shape(op: &'static str, a: &Layout, b: &Layout) -> Result<()> {
-    if a.shape() != b.shape() {
-        return Err(Error::shape(op, format!("operands of shapes {:?} and {:?}", a.shape(), b.shape())));
-    }
-    Ok(())
-}
-
-/// Number of columns of a rank-2 operand.
-fn matrix_width(op: &'static str, l: &Layout) -> Result<usize> {
-    match l.shape() {
-        [_, w] => Ok(*w),
-        s => Err(Error::shape(op, format!("dense operand of shape {s:?} is not a matrix"))),
-    }
-}
-
-/// Runs `f` with a whole-buffer contiguous version of the view `l` of `x` (`x` itself when the
-/// view already is all of it, in order; else a copy).
-fn with_contiguous<T: Element, R>(
-    be: &CudaBackend,
-    x: &CudaBuf<T>,
-    l: &Layout,
-    f: impl FnOnce(&CudaBuf<T>) -> Result<R>,
-) -> Result<R> {
-    if l.is_contiguous() && l.offset() == 0 && x.len() == l.numel() {
-        return f(x);
-    }
-    f(&be.copy_contiguous_impl(x, l)?)
-}
-
-/// Edge values as the kernels take them, `(contiguous buffer, heads)`; `copy` keeps the
-/// contiguous copy of a view that needed one.
-fn contiguous_vals<'a, T: Element>(
-    be: &CudaBackend,
-    vals: EdgeVals<'a, CudaBuf<T>>,
-    copy: &'a mut Option<CudaBuf<T>>,
-) -> Result<Option<(&'a CudaBuf<T>, usize)>> {
-    let Some((v, l, h)) = vals else { return Ok(None) };
-    if l.is_contiguous() && l.offset() == 0 && v.len() == l.numel() {
-        return Ok(Some((v, h)));
-    }
-    Ok(Some((copy.insert(be.copy_contiguous_impl(v, l)?), h)))
 }
 
 impl Backend for CudaBackend {
@@ -409,5 +344,85 @@ impl Backend for CudaBackend {
         let w = matrix_width("segment_max_backward", lg)?;
         let seg = self.checked_segments("segment_max_backward", offsets, n_seg, m)?;
         with_contiguous(self, g, lg, |g| self.segment_max_backward(&seg, argmax, g, w))
+    }
+
+    fn sgd_update<T: Element>(
+        &self,
+        p: &mut CudaBuf<T>,
+        g: &CudaBuf<T>,
+        lg: &Layout,
+        momentum: Option<&mut CudaBuf<T>>,
+        h: &SgdStep,
+    ) -> Result<()> {
+        const OP: &str = "sgd_update";
+        let n = p.len();
+        let with_buf = h.check_operands(OP, n, lg.numel(), momentum.as_ref().map(|b| b.len()))?;
+        check_view(OP, "gradient", lg, g.len())?;
+        let buf = momentum.filter(|_| with_buf).map_or(0, |b| b.device_ptr());
+        let s = h.scalars::<T>();
+        let mut args = [
+            Arg::Ptr(p.device_ptr()),
+            Arg::Ptr(g.device_ptr()),
+            Arg::Strided(StridedArg::new(OP, lg)?),
+            Arg::Ptr(buf),
+            Arg::I64(n as i64),
+            Arg::scalar(s.lr),
+            Arg::scalar(s.momentum),
+            Arg::scalar(s.keep),
+            Arg::scalar(s.weight_decay),
+            Arg::I32(s.decay as i32),
+            Arg::I32(s.nesterov as i32),
+            Arg::I32(s.first as i32),
+        ];
+        if n == 0 {
+            return Ok(());
+        }
+        // SAFETY: sgd_update_T(T* p, const T* g, Strided lg, T* buf, i64 n, T lr, T momentum,
+        // T keep, T wd, int decay, int nesterov, int first): p and buf (or null) hold n
+        // elements, the gradient view has n elements inside g (checked above); the `&mut`
+        // borrows make p and buf distinct from each other and from g.
+        unsafe { self.launch(&kernel_name::<T>("sgd_update"), grid_for(n, BLOCK), &mut args) }
+    }
+    fn adam_update<T: Element>(
+        &self,
+        p: &mut CudaBuf<T>,
+        g: &CudaBuf<T>,
+        lg: &Layout,
+        m: &mut CudaBuf<T>,
+        v: &mut CudaBuf<T>,
+        h: &AdamStep,
+    ) -> Result<()> {
+        const OP: &str = "adam_update";
+        let n = p.len();
+        h.check_operands(OP, n, lg.numel(), m.len(), v.len())?;
+        check_view(OP, "gradient", lg, g.len())?;
+        let s = h.scalars::<T>();
+        let mut args = [
+            Arg::Ptr(p.device_ptr()),
+            Arg::Ptr(g.device_ptr()),
+            Arg::Strided(StridedArg::new(OP, lg)?),
+            Arg::Ptr(m.device_ptr()),
+            Arg::Ptr(v.device_ptr()),
+            Arg::I64(n as i64),
+            Arg::scalar(s.beta1),
+            Arg::scalar(s.one_minus_beta1),
+            Arg::scalar(s.beta2),
+            Arg::scalar(s.one_minus_beta2),
+            Arg::scalar(s.eps),
+            Arg::scalar(s.weight_decay),
+            Arg::scalar(s.shrink),
+            Arg::scalar(s.step_size),
+            Arg::scalar(s.inv_sqrt_c2),
+            Arg::I32(s.decay as i32),
+            Arg::I32(s.decoupled as i32),
+        ];
+        if n == 0 {
+            return Ok(());
+        }
+        // SAFETY: adam_update_T(T* p, const T* g, Strided lg, T* m, T* v, i64 n, T b1, T ob1,
+        // T b2, T ob2, T eps, T wd, T shrink, T step_size, T inv_sqrt_c2, int decay,
+        // int decoupled): p, m and v hold n elements each (distinct: `&mut` borrows), the
+        // gradient view has n elements inside g (checked above).
+        unsafe { self.launch(&kernel_name::<T>("adam_update"), grid_for(n, BLOCK), &mut args) }
     }
 }
