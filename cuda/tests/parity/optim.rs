@@ -19,7 +19,7 @@ fn gradient<T: Element>(
     strided: bool,
 ) -> std::result::Result<(Vec<T>, Layout), String> {
     let v = rand_vec(g, n, -1.0, 1.0);
-    if !strided || n % 8 != 0 {
+    if !strided || !n.is_multiple_of(8) {
         return Ok((v, Layout::contiguous(&[n])));
     }
     Ok((v, Layout::contiguous(&[8, n / 8]).transpose(0, 1).map_err(|e| e.to_string())?))
@@ -97,28 +97,28 @@ fn adam<T: Element>(dev: &CudaBackend, g: &mut Philox, n: usize, strided: bool) 
 
 /// Wrong lengths and missing or bad state are refused on both backends alike.
 fn errors<T: Element>(dev: &CudaBackend) -> Check {
-    let (mut dp, mut cp) = upload(dev, &vec![T::one(); 6])?;
-    let (dg, cg) = upload(dev, &vec![T::one(); 5])?;
+    let (mut dp, mut cp) = upload(dev, &[T::one(); 6])?;
+    let (dg, cg) = upload(dev, &[T::one(); 5])?;
     let (lg, h) = (Layout::contiguous(&[5]), SgdStep::new(0.1));
     let cpu = CpuBackend.sgd_update(&mut cp, &cg, &lg, None, &h);
     let got = dev.sgd_update(&mut dp, &dg, &lg, None, &h);
     if !matches!((&cpu, &got), (Err(Error::Shape { .. }), Err(Error::Shape { .. }))) {
         return Err(format!("a short gradient: CPU {cpu:?}, device {got:?}"));
     }
-    let (dg, _) = upload(dev, &vec![T::one(); 6])?;
+    let (dg, _) = upload(dev, &[T::one(); 6])?;
     let l6 = Layout::contiguous(&[6]);
     let with_momentum = SgdStep { momentum: 0.9, ..h };
     if !matches!(dev.sgd_update(&mut dp, &dg, &l6, None, &with_momentum), Err(Error::Invalid { .. })) {
         return Err("a momentum step without its buffer must be refused".into());
     }
-    let (mut short, _) = upload(dev, &vec![T::zero(); 3])?;
+    let (mut short, _) = upload(dev, &[T::zero(); 3])?;
     if !matches!(
         dev.sgd_update(&mut dp, &dg, &l6, Some(&mut short), &with_momentum),
         Err(Error::Shape { .. })
     ) {
         return Err("a short momentum buffer must be refused".into());
     }
-    let (mut m, _) = upload(dev, &vec![T::zero(); 6])?;
+    let (mut m, _) = upload(dev, &[T::zero(); 6])?;
     let bad =
         AdamStep { lr: 0.1, beta1: 1.5, beta2: 0.9, eps: 1e-8, weight_decay: 0.0, decoupled: false, step: 1 };
     if !matches!(
@@ -127,7 +127,7 @@ fn errors<T: Element>(dev: &CudaBackend) -> Check {
     ) {
         return Err("a short second-moment buffer must be refused".into());
     }
-    let (mut v, _) = upload(dev, &vec![T::zero(); 6])?;
+    let (mut v, _) = upload(dev, &[T::zero(); 6])?;
     if !matches!(dev.adam_update(&mut dp, &dg, &l6, &mut m, &mut v, &bad), Err(Error::Invalid { .. })) {
         return Err("beta1 1.5 must be refused".into());
     }
