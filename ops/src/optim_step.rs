@@ -174,6 +174,12 @@ pub struct AdamStep {
 }
 
 impl AdamStep {
+    /// Adam at learning rate `lr` with PyTorch's defaults: betas (0.9, 0.999), eps 1e-8, no
+    /// weight decay, first step.
+    pub fn new(lr: f64) -> Self {
+        AdamStep { lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.0, decoupled: false, step: 1 }
+    }
+
     /// Checks the hyper-parameters (`op` names the optimiser in the error).
     pub fn check(&self, op: &'static str) -> Result<()> {
         check_lr(op, self.lr)?;
@@ -283,15 +289,7 @@ mod tests {
     #[test]
     fn adam_first_step_moves_by_lr() {
         // With bias correction the first step is lr * g / (|g| + eps') in every coordinate.
-        let h = AdamStep {
-            lr: 0.01,
-            beta1: 0.9,
-            beta2: 0.999,
-            eps: 1e-8,
-            weight_decay: 0.0,
-            decoupled: false,
-            step: 1,
-        };
+        let h = AdamStep::new(0.01);
         let (mut p, mut m, mut v) = (2.0f64, 0.0, 0.0);
         h.scalars::<f64>().update(&mut p, -3.0, &mut m, &mut v);
         assert!((p - (2.0 + 0.01 * 3.0 / (3.0 + 1e-8))).abs() < 1e-12, "{p}");
@@ -302,15 +300,7 @@ mod tests {
         assert!(SgdStep::new(0.0).check("Sgd").is_err());
         assert!(SgdStep { nesterov: true, ..SgdStep::new(0.1) }.check("Sgd").is_err());
         assert!(SgdStep { dampening: 2.0, ..SgdStep::new(0.1) }.check("Sgd").is_err());
-        let h = AdamStep {
-            lr: 0.1,
-            beta1: 1.0,
-            beta2: 0.9,
-            eps: 1e-8,
-            weight_decay: 0.0,
-            decoupled: false,
-            step: 1,
-        };
+        let h = AdamStep { beta1: 1.0, ..AdamStep::new(0.1) };
         assert!(h.check("Adam").is_err());
         assert!(AdamStep { beta1: 0.9, step: 0, ..h }.check("Adam").is_err());
         assert!(AdamStep { beta1: 0.9, ..h }.check("Adam").is_ok());

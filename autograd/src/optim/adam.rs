@@ -9,7 +9,7 @@ use crate::nn::Param;
 use crate::storage::Storage;
 use crate::Float;
 use weft_ops::optim_step::AdamStep;
-use weft_ops::{Backend, Device, Error, Layout, Result};
+use weft_ops::{Device, Result};
 
 /// Adam / AdamW.
 pub struct Adam<T: Float> {
@@ -24,16 +24,7 @@ impl<T: Float> Adam<T> {
     /// Adam with learning rate `lr`, betas (0.9, 0.999), eps 1e-8, no weight decay.
     pub fn new(params: Vec<Param<T>>, lr: f64) -> Self {
         let moments = params.iter().map(|_| (0, Vec::new())).collect();
-        let hyper = AdamStep {
-            lr,
-            beta1: 0.9,
-            beta2: 0.999,
-            eps: 1e-8,
-            weight_decay: 0.0,
-            decoupled: false,
-            step: 1,
-        };
-        Adam { params, hyper, moments }
+        Adam { params, hyper: AdamStep::new(lr), moments }
     }
 
     /// AdamW: weight decay `wd` applied directly to the weights (default 0.01 in PyTorch).
@@ -69,25 +60,6 @@ impl<T: Float> Adam<T> {
     }
 }
 
-/// One Adam step of one parameter.
-struct AdamUpdate(AdamStep);
-
-impl<T: Float> FusedUpdate<T> for AdamUpdate {
-    fn run<B: Backend>(
-        &self,
-        b: &B,
-        p: &mut B::Buf<T>,
-        g: &B::Buf<T>,
-        lg: &Layout,
-        state: &mut [&mut B::Buf<T>],
-    ) -> Result<()> {
-        match state {
-            [m, v] => b.adam_update(p, g, lg, m, v, &self.0),
-            _ => Err(Error::invalid("Adam", format!("{} moment buffers, expected 2", state.len()))),
-        }
-    }
-}
-
 impl<T: Float> Optimizer<T> for Adam<T> {
     fn step(&mut self, grads: &Grads<T>) -> Result<()> {
         const OP: &str = "Adam";
@@ -103,7 +75,7 @@ impl<T: Float> Optimizer<T> for Adam<T> {
             // gradient in some steps is corrected as PyTorch does). A refused update does not
             // count.
             let h = AdamStep { step: *step + 1, ..hyper };
-            apply(OP, &AdamUpdate(h), p, g, mv)?;
+            apply(OP, &FusedUpdate::Adam(h), p, g, mv)?;
             *step += 1;
             Ok(())
         })

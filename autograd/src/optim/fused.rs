@@ -6,20 +6,36 @@
 use crate::storage::{check_same_devices, device_mismatch, Storage};
 use crate::tensor::Tensor;
 use crate::Float;
-use weft_ops::{Backend, CpuBackend, Device, Layout, Result};
+use weft_ops::optim_step::{AdamStep, SgdStep};
+use weft_ops::{Backend, CpuBackend, Device, Error, Layout, Result};
 
-/// One fused update, written once for every backend.
-pub(crate) trait FusedUpdate<T: Float> {
-    /// Updates the parameter buffer `p` and its state buffers from the gradient view `(g, lg)`
-    /// with backend `b`.
-    fn run<B: Backend>(
+/// One parameter's fused update and its hyper-parameters.
+pub(crate) enum FusedUpdate {
+    /// SGD; the state is the momentum buffer when the step has momentum, else empty.
+    Sgd(SgdStep),
+    /// Adam / AdamW; the state is the first and second moment estimates.
+    Adam(AdamStep),
+}
+
+impl FusedUpdate {
+    /// Updates the parameter buffer `p` and its state buffers from the gradient view
+    /// `(g, lg)` with backend `b`.
+    fn run<T: Float, B: Backend>(
         &self,
         b: &B,
         p: &mut B::Buf<T>,
         g: &B::Buf<T>,
         lg: &Layout,
         state: &mut [&mut B::Buf<T>],
-    ) -> Result<()>;
+    ) -> Result<()> {
+        match (self, state) {
+            (FusedUpdate::Sgd(h), state) => b.sgd_update(p, g, lg, state.first_mut().map(|m| &mut **m), h),
+            (FusedUpdate::Adam(h), [m, v]) => b.adam_update(p, g, lg, m, v, h),
+            (FusedUpdate::Adam(_), state) => {
+                Err(Error::invalid("Adam", format!("{} moment buffers, expected 2", state.len())))
+            }
+        }
+    }
 }
 
 /// A new state buffer of `n` zeros on `device`.
@@ -31,7 +47,7 @@ pub(crate) fn zeros_on<T: Float>(device: Device, n: usize) -> Result<Storage<T>>
 /// gradient `g` and the parameter's `state`; `op` names the optimiser in errors.
 pub(crate) fn apply<T: Float>(
     op: &'static str,
-    u: &impl FusedUpdate<T>,
+    u: &FusedUpdate,
     p: &mut Storage<T>,
     g: &Tensor<T>,
     state: &mut [Storage<T>],

@@ -8,7 +8,7 @@ use crate::nn::Param;
 use crate::storage::Storage;
 use crate::Float;
 use weft_ops::optim_step::SgdStep;
-use weft_ops::{Backend, Device, Layout, Result};
+use weft_ops::{Device, Result};
 
 /// SGD: `d = g + wd·p`; with momentum `b = μ·b + (1 − dampening)·d` (`b = d` on the first
 /// step) and `d = b` (or `d + μ·b`, Nesterov); then `p −= lr·d`.
@@ -52,22 +52,6 @@ impl<T: Float> Sgd<T> {
     }
 }
 
-/// One SGD step of one parameter.
-struct SgdUpdate(SgdStep);
-
-impl<T: Float> FusedUpdate<T> for SgdUpdate {
-    fn run<B: Backend>(
-        &self,
-        b: &B,
-        p: &mut B::Buf<T>,
-        g: &B::Buf<T>,
-        lg: &Layout,
-        state: &mut [&mut B::Buf<T>],
-    ) -> Result<()> {
-        b.sgd_update(p, g, lg, state.first_mut().map(|m| &mut **m), &self.0)
-    }
-}
-
 impl<T: Float> Optimizer<T> for Sgd<T> {
     fn step(&mut self, grads: &Grads<T>) -> Result<()> {
         const OP: &str = "Sgd";
@@ -80,7 +64,7 @@ impl<T: Float> Optimizer<T> for Sgd<T> {
             if first {
                 *buf = Some(zeros_on(p.device(), p.len())?);
             }
-            let r = apply(OP, &SgdUpdate(SgdStep { first, ..hyper }), p, g, buf.as_mut_slice());
+            let r = apply(OP, &FusedUpdate::Sgd(SgdStep { first, ..hyper }), p, g, buf.as_mut_slice());
             if r.is_err() && first {
                 *buf = None; // a refused first step leaves no buffer behind
             }

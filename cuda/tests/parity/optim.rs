@@ -61,15 +61,7 @@ fn sgd<T: Element>(dev: &CudaBackend, g: &mut Philox, n: usize, strided: bool) -
 }
 
 fn adam<T: Element>(dev: &CudaBackend, g: &mut Philox, n: usize, strided: bool) -> Check {
-    let base = AdamStep {
-        lr: 0.01,
-        beta1: 0.9,
-        beta2: 0.999,
-        eps: 1e-8,
-        weight_decay: 0.0,
-        decoupled: false,
-        step: 1,
-    };
+    let base = AdamStep::new(0.01);
     let variants = [
         ("adam", base),
         ("adam l2", AdamStep { weight_decay: 0.1, ..base }),
