@@ -3,7 +3,9 @@
 //! `CpuBackend` and `CudaBackend` implement all of it, so an op cannot exist on one device
 //! only. The trait is deliberately low level: operands are `(buffer, layout)` pairs, shapes
 //! have already been checked and broadcast by the caller (`weft-autograd`), and every output
-//! is a fresh contiguous buffer. Index data travels in its own buffer type of [`Idx`].
+//! is a fresh contiguous buffer — except the fused optimiser updates (`sgd_update`,
+//! `adam_update`), which rewrite a parameter and its state in place. Index data travels in its
+//! own buffer type of [`Idx`].
 
 use crate::device::Device;
 use crate::element::{Element, Idx};
