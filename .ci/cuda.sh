@@ -53,7 +53,7 @@ echo "== cuda: weft-autograd clippy (feature cuda, feature cuda-emulated)"
 cargo clippy -p weft-autograd --all-targets --features cuda -- -D warnings
 cargo clippy -p weft-autograd --all-targets --features cuda-emulated -- -D warnings
 echo "== cuda: weft-autograd ops, gradients and model steps on the emulated device (both thread orders)"
-autograd_cuda_tests=(--test cuda_ops --test cuda_model --test cuda_device --test cuda_sparse)
+autograd_cuda_tests=(--test cuda_ops --test cuda_model --test cuda_device --test cuda_sparse --test cuda_optim)
 WEFT_EMU_ORDER=forward cargo test -p weft-autograd --features cuda-emulated "${autograd_cuda_tests[@]}"
 WEFT_EMU_ORDER=reverse cargo test -p weft-autograd --features cuda-emulated "${autograd_cuda_tests[@]}"
 

@@ -36,7 +36,8 @@ for line in sys.stdin:
 # The device suites of the upper crates: "package test-target" pairs.
 DEVICE_TESTS=(
     "weft-autograd cuda_ops" "weft-autograd cuda_model" "weft-autograd cuda_device"
-    "weft-autograd cuda_sparse" "weft-gnn cuda_models" "weft-bayes cuda_bnn"
+    "weft-autograd cuda_sparse" "weft-autograd cuda_optim" "weft-gnn cuda_models"
+    "weft-bayes cuda_bnn"
 )
 json=(--features cuda --message-format=json)
 {

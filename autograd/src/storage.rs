@@ -59,6 +59,19 @@ impl<T: Element> Storage<T> {
         }
     }
 
+    /// Number of elements in the buffer (a view may cover only part of it).
+    pub fn len(&self) -> usize {
+        match self {
+            Storage::Cpu(v) => v.len(),
+            Storage::Cuda(c) => c.buffer_len(),
+        }
+    }
+
+    /// True when the buffer holds no element.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Host data as storage on `device` (an upload for a CUDA device).
     pub fn upload(data: Vec<T>, device: Device) -> Result<Self> {
         match device {
@@ -187,6 +200,14 @@ mod with_cuda {
         pub fn buf(&self) -> &CudaBuf<T> {
             &self.buf
         }
+        /// The device buffer, for an in-place update.
+        pub fn buf_mut(&mut self) -> &mut CudaBuf<T> {
+            &mut self.buf
+        }
+        /// Number of elements in the buffer.
+        pub fn buffer_len(&self) -> usize {
+            self.buf.len()
+        }
         /// The backend of the buffer's device.
         pub fn backend(&self) -> &CudaBackend {
             &self.backend
@@ -301,6 +322,10 @@ mod without_cuda {
     impl<T: Element> CudaStorage<T> {
         /// The device of the buffer (unreachable).
         pub fn device(&self) -> Device {
+            self.unreachable()
+        }
+        /// Number of elements in the buffer (unreachable).
+        pub fn buffer_len(&self) -> usize {
             self.unreachable()
         }
         /// `Error::CudaNotCompiled`: this build has no CUDA.

@@ -1,6 +1,7 @@
 // sparse.cu: graph primitives on a CSR matrix (row_ptr, col_idx as u32): SpMM with a warp per
-// row, SDDMM (per-head dot products) with a warp per row, edge softmax and segment
-// reductions. The host validates the CSR structure (weft_ops::sparse::CsrPattern) and segment
+// row, SDDMM (per-head dot products, and the additive form) with a warp per row, edge softmax
+// and segment reductions, and the backward passes of the max aggregations (scatters through
+// the argmax). The host validates the CSR structure (weft_ops::sparse::CsrPattern) and segment
 // offsets before upload, so every column id and range is in bounds.
 #include "common.cuh"
 #include "math.cuh"
@@ -168,6 +169,75 @@ __device__ __forceinline__ void edge_softmax_backward_impl(const u32* __restrict
     }
 }
 
+/// out[e, h] = s[i, h] + t[col[e], h] for every entry e of row i (GAT's attention logits): s is
+/// [n_rows, heads], t [n_cols, heads], out [nnz, heads]. One warp per row, lanes across the row's
+/// (entry, head) pairs, so the writes to out are contiguous.
+template <class T>
+__device__ __forceinline__ void sddmm_add_impl(const u32* __restrict__ row_ptr, const u32* __restrict__ col,
+                                               const T* __restrict__ s, const T* __restrict__ t, i64 heads,
+                                               T* __restrict__ out, i64 n_rows) {
+    const unsigned lane = threadIdx.x & 31u;
+    const i64 warps_per_block = blockDim.x >> 5;
+    for (i64 i = (i64)blockIdx.x * warps_per_block + (threadIdx.x >> 5); i < n_rows;
+         i += (i64)gridDim.x * warps_per_block) {
+        const i64 e0 = row_ptr[i], n = ((i64)row_ptr[i + 1] - e0) * heads;
+        for (i64 k = lane; k < n; k += 32) {
+            const i64 e = e0 + k / heads, h = k % heads;
+            out[e0 * heads + k] = s[i * heads + h] + t[(i64)col[e] * heads + h];
+        }
+    }
+}
+
+/// Backward of spmm_max through its argmax: for every output element (i, f) whose argmax entry
+/// e is not 0xffffffff (NO_EDGE: an empty row), with column j = col[e] and head
+/// h = f / (width / heads): grad_x[j, f] += g[i, f] * v(e, h) and grad_vals[e, h] += g[i, f] *
+/// x[j, f], atomically (several rows share a column, several columns a head). Either gradient
+/// may be null (not asked for); vals null means all ones. An argmax that is not an entry of row
+/// i sets *bad to the smallest such position i * width + f and the element is skipped. One
+/// thread per output element.
+template <class T>
+__device__ __forceinline__ void spmm_max_backward_impl(const u32* __restrict__ row_ptr, const u32* __restrict__ col,
+                                                       const T* __restrict__ vals, i64 heads, const T* __restrict__ x,
+                                                       i64 width, const u32* __restrict__ argmax,
+                                                       const T* __restrict__ g, T* grad_x, T* grad_vals, i64 n_rows,
+                                                       u32* bad) {
+    const i64 per_head = width / heads;
+    GRID_STRIDE_LOOP(t, n_rows * width) {
+        const u32 a = argmax[t];
+        if (a == 0xffffffffu) continue;
+        const i64 i = t / width, f = t % width, e = a;
+        if (e < (i64)row_ptr[i] || e >= (i64)row_ptr[i + 1]) {
+            atomicMin(bad, (u32)t);
+            continue;
+        }
+        const i64 j = col[e], h = f / per_head;
+        const T gt = g[t];
+        if (grad_x) atomicAdd(&grad_x[j * width + f], gt * (vals ? vals[e * heads + h] : T(1)));
+        if (grad_vals) atomicAdd(&grad_vals[e * heads + h], gt * x[j * width + f]);
+    }
+}
+
+/// Backward of segment_max through its argmax: grad_x[argmax[s, f], f] = g[s, f] for every
+/// element (s, f) of a non-empty segment (argmax 0xffffffff marks an empty one); grad_x is
+/// zeroed by the host. Segments are disjoint, so every element writes its own place: no
+/// atomics. An argmax outside segment s sets *bad to the smallest such position s * width + f
+/// and the element is skipped. One thread per (segment, column).
+template <class T>
+__device__ __forceinline__ void segment_max_backward_impl(const u32* __restrict__ offsets,
+                                                          const u32* __restrict__ argmax, const T* __restrict__ g,
+                                                          i64 width, T* __restrict__ grad_x, i64 n_seg, u32* bad) {
+    GRID_STRIDE_LOOP(t, n_seg * width) {
+        const u32 r = argmax[t];
+        if (r == 0xffffffffu) continue;
+        const i64 s = t / width, f = t % width;
+        if (r < offsets[s] || r >= offsets[s + 1]) {
+            atomicMin(bad, (u32)t);
+            continue;
+        }
+        grad_x[(i64)r * width + f] = g[t];
+    }
+}
+
 #define SPARSE_INST(S, T)                                                                                        \
     extern "C" __global__ void spmm_sum_##S(const u32* row_ptr, const u32* col, const T* vals, i64 heads,          \
                                             const T* x, i64 width, T* out, i64 n_rows) {                         \
@@ -211,6 +281,22 @@ __device__ __forceinline__ void edge_softmax_backward_impl(const u32* __restrict
                                                          T* dx, i64 n_rows) {                                    \
         edge_softmax_backward_impl<T>(row_ptr, y, dy, heads, dx, n_rows);                                        \
     }                                                                                                            \
-    WEFT_REGISTER(edge_softmax_backward_##S)
+    WEFT_REGISTER(edge_softmax_backward_##S)                                                                     \
+    extern "C" __global__ void sddmm_add_##S(const u32* row_ptr, const u32* col, const T* s, const T* t, i64 heads, \
+                                             T* out, i64 n_rows) {                                               \
+        sddmm_add_impl<T>(row_ptr, col, s, t, heads, out, n_rows);                                               \
+    }                                                                                                            \
+    WEFT_REGISTER(sddmm_add_##S)                                                                                 \
+    extern "C" __global__ void spmm_max_backward_##S(const u32* row_ptr, const u32* col, const T* vals, i64 heads, \
+                                                     const T* x, i64 width, const u32* argmax, const T* g,       \
+                                                     T* grad_x, T* grad_vals, i64 n_rows, u32* bad) {            \
+        spmm_max_backward_impl<T>(row_ptr, col, vals, heads, x, width, argmax, g, grad_x, grad_vals, n_rows, bad); \
+    }                                                                                                            \
+    WEFT_REGISTER(spmm_max_backward_##S)                                                                         \
+    extern "C" __global__ void segment_max_backward_##S(const u32* offsets, const u32* argmax, const T* g,       \
+                                                        i64 width, T* grad_x, i64 n_seg, u32* bad) {             \
+        segment_max_backward_impl<T>(offsets, argmax, g, width, grad_x, n_seg, bad);                             \
+    }                                                                                                            \
+    WEFT_REGISTER(segment_max_backward_##S)
 SPARSE_INST(f32, float)
 SPARSE_INST(f64, double)

@@ -8,7 +8,14 @@
 //! into the device was launched by some test. Arguments that do not start with `-` filter the
 //! tests by substring.
 
+#[path = "parity/optim.rs"]
+mod optim;
+#[path = "parity/sparse_backend.rs"]
+mod sparse_backend;
 mod support;
+
+use optim::optimizers;
+use sparse_backend::sparse_trait;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use support::*;
@@ -626,123 +633,6 @@ fn sparse<T: Element>(dev: &CudaBackend) -> Check {
     Ok(())
 }
 
-/// The sparse group of the `Backend` trait (device kernels and host fallbacks) against the
-/// CPU backend's trait methods, with strided dense operands.
-fn sparse_trait<T: Element>(dev: &CudaBackend) -> Check {
-    use weft_ops::backend::Aggregation;
-    let mut g = Philox::new(21);
-    let p = random_pattern(&mut g, 37, 29, 0.15);
-    let csr = weft_ops::sparse::Csr::new(p.clone());
-    let dcsr = ok("csr_upload", Backend::csr_upload(dev, &csr))?;
-    let (width, heads) = (12, 3);
-    // x is read through a transposed view of a [width, n_cols] buffer.
-    let xt: Vec<T> = rand_vec(&mut g, width * p.n_cols(), -1.0, 1.0);
-    let lx = ok("layout", Layout::contiguous(&[width, p.n_cols()]).transpose(0, 1))?;
-    let v: Vec<T> = rand_vec(&mut g, p.nnz() * heads, -1.0, 1.0);
-    let lv = Layout::contiguous(&[p.nnz(), heads]);
-    let (dxt, dv) = (upload(dev, &xt)?.0, upload(dev, &v)?.0);
-    for agg in [Aggregation::Sum, Aggregation::Mean, Aggregation::Max] {
-        let (want, want_arg) = ok("cpu spmm", CpuBackend.spmm(&csr, Some((&v, &lv, heads)), &xt, &lx, agg))?;
-        let (got, arg) = ok("spmm", Backend::spmm(dev, &dcsr, Some((&dv, &lv, heads)), &dxt, &lx, agg))?;
-        compare(&format!("trait spmm {agg:?}"), &download(dev, &got, want.len())?, &want, tol::<T>(true))?;
-        if let (Some(wa), Some(ga)) = (want_arg, arg) {
-            let ga = ok("argmax", dev.idx_to_vec(&ga))?;
-            if ga != wa {
-                return Err("trait spmm max: argmax differs".into());
-            }
-            let gout: Vec<T> = rand_vec(&mut g, want.len(), -1.0, 1.0);
-            let lg = Layout::contiguous(&[p.n_rows(), width]);
-            let dg = upload(dev, &gout)?.0;
-            let dga = ok("upload", dev.idx_from_slice(&wa))?;
-            let (wx, wv) = ok(
-                "cpu spmm_max_backward",
-                CpuBackend.spmm_max_backward(
-                    &csr,
-                    Some((&v, &lv, heads)),
-                    &xt,
-                    &lx,
-                    &wa,
-                    &gout,
-                    &lg,
-                    true,
-                    true,
-                ),
-            )?;
-            let (gx, gv) = ok(
-                "spmm_max_backward",
-                Backend::spmm_max_backward(
-                    dev,
-                    &dcsr,
-                    Some((&dv, &lv, heads)),
-                    &dxt,
-                    &lx,
-                    &dga,
-                    &dg,
-                    &lg,
-                    true,
-                    true,
-                ),
-            )?;
-            let (wx, gx) = (wx.unwrap_or_default(), gx.ok_or("missing grad_x")?);
-            let (wv, gv) = (wv.unwrap_or_default(), gv.ok_or("missing grad_vals")?);
-            compare("trait spmm_max_backward x", &download(dev, &gx, wx.len())?, &wx, tol::<T>(true))?;
-            compare("trait spmm_max_backward vals", &download(dev, &gv, wv.len())?, &wv, tol::<T>(true))?;
-        }
-    }
-    let a: Vec<T> = rand_vec(&mut g, p.n_rows() * width, -1.0, 1.0);
-    let la = Layout::contiguous(&[p.n_rows(), width]);
-    let da = upload(dev, &a)?.0;
-    let want = ok("cpu sddmm", CpuBackend.sddmm_dot(&csr, &a, &la, &xt, &lx, heads))?;
-    let got = ok("sddmm", Backend::sddmm_dot(dev, &dcsr, &da, &la, &dxt, &lx, heads))?;
-    compare("trait sddmm_dot", &download(dev, &got, want.len())?, &want, tol::<T>(true))?;
-    let s: Vec<T> = rand_vec(&mut g, p.n_rows() * heads, -1.0, 1.0);
-    let t: Vec<T> = rand_vec(&mut g, p.n_cols() * heads, -1.0, 1.0);
-    let (ls, lt) = (Layout::contiguous(&[p.n_rows(), heads]), Layout::contiguous(&[p.n_cols(), heads]));
-    let (ds, dt) = (upload(dev, &s)?.0, upload(dev, &t)?.0);
-    let want = ok("cpu sddmm_add", CpuBackend.sddmm_add(&csr, &s, &ls, &t, &lt, heads))?;
-    let got = ok("sddmm_add", Backend::sddmm_add(dev, &dcsr, &ds, &ls, &dt, &lt, heads))?;
-    compare("trait sddmm_add", &download(dev, &got, want.len())?, &want, tol::<T>(false))?;
-    let want = ok("cpu edge_softmax", CpuBackend.edge_softmax(&csr, &v, &lv, heads))?;
-    let got = ok("edge_softmax", Backend::edge_softmax(dev, &dcsr, &dv, &lv, heads))?;
-    compare("trait edge_softmax", &download(dev, &got, want.len())?, &want, tol::<T>(true))?;
-    let dy: Vec<T> = rand_vec(&mut g, v.len(), -1.0, 1.0);
-    let ddy = upload(dev, &dy)?.0;
-    let want =
-        ok("cpu edge_softmax_backward", CpuBackend.edge_softmax_backward(&csr, &want, &lv, &dy, &lv, heads))?;
-    let got =
-        ok("edge_softmax_backward", Backend::edge_softmax_backward(dev, &dcsr, &got, &lv, &ddy, &lv, heads))?;
-    compare("trait edge_softmax_backward", &download(dev, &got, want.len())?, &want, tol::<T>(true))?;
-    let offsets: Vec<u32> = vec![0, 3, 3, 10, 37];
-    let doff = ok("upload", dev.idx_from_slice(&offsets))?;
-    for agg in [Aggregation::Sum, Aggregation::Mean, Aggregation::Max] {
-        let (want, wa) = ok("cpu segment_reduce", CpuBackend.segment_reduce(&offsets, 4, &a, &la, agg))?;
-        let (got, ga) = ok("segment_reduce", Backend::segment_reduce(dev, &doff, 4, &da, &la, agg))?;
-        compare(
-            &format!("trait segment_reduce {agg:?}"),
-            &download(dev, &got, want.len())?,
-            &want,
-            tol::<T>(true),
-        )?;
-        if let (Some(wa), Some(ga)) = (wa, ga) {
-            if ok("argmax", dev.idx_to_vec(&ga))? != wa {
-                return Err("trait segment max: argmax differs".into());
-            }
-            let gout: Vec<T> = rand_vec(&mut g, want.len(), -1.0, 1.0);
-            let lg = Layout::contiguous(&[4, width]);
-            let dg = upload(dev, &gout)?.0;
-            let dwa = ok("upload", dev.idx_from_slice(&wa))?;
-            let want = ok(
-                "cpu segment_max_backward",
-                CpuBackend.segment_max_backward(&offsets, 4, 37, &wa, &gout, &lg),
-            )?;
-            let got =
-                ok("segment_max_backward", Backend::segment_max_backward(dev, &doff, 4, 37, &dwa, &dg, &lg))?;
-            compare("trait segment_max_backward", &download(dev, &got, want.len())?, &want, tol::<T>(true))?;
-        }
-    }
-    Ok(())
-}
-
 // --------------------------------------------------------------------------- model steps
 /// Loss and weight gradients of a two-layer MLP with softmax cross-entropy (one-hot labels
 /// `y`), written once with `Backend` primitives: `[loss, dW1..., dW2...]`, then one SGD step
@@ -943,6 +833,7 @@ fn tests() -> Vec<(&'static str, TestFn)> {
         both!("random", random),
         both!("sparse", sparse),
         both!("sparse_trait", sparse_trait),
+        both!("optimizers", optimizers),
         both!("model_steps", model_steps),
     ] {
         v.extend(pair);

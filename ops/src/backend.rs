@@ -3,7 +3,9 @@
 //! `CpuBackend` and `CudaBackend` implement all of it, so an op cannot exist on one device
 //! only. The trait is deliberately low level: operands are `(buffer, layout)` pairs, shapes
 //! have already been checked and broadcast by the caller (`weft-autograd`), and every output
-//! is a fresh contiguous buffer. Index data travels in its own buffer type of [`Idx`].
+//! is a fresh contiguous buffer — except the fused optimiser updates (`sgd_update`,
+//! `adam_update`), which rewrite a parameter and its state in place. Index data travels in its
+//! own buffer type of [`Idx`].
 
 use crate::device::Device;
 use crate::element::{Element, Idx};
@@ -350,4 +352,36 @@ pub trait Backend: Send + Sync + 'static {
         g: &Self::Buf<T>,
         lg: &Layout,
     ) -> Result<Self::Buf<T>>;
+
+    // ------------------------------------------------------------ optimisers
+    // Fused in-place updates of one parameter, with the per-element formula of
+    // [`crate::optim_step`]. `p` is the parameter's whole buffer (contiguous, `n` elements);
+    // the gradient is any view `lg` of `g` with `n` elements, read in row-major order; each
+    // state buffer is contiguous with `n` elements and belongs to this parameter alone. Wrong
+    // lengths are an `Error::Shape`, bad hyper-parameters an `Error::Invalid`.
+
+    /// One SGD step ([`SgdStep`](crate::optim_step::SgdStep)) in place: updates `p` and, when
+    /// the step has momentum, the momentum buffer (which must then be given; on the first step
+    /// its contents are ignored and overwritten). A buffer given for a step without momentum is
+    /// left untouched.
+    fn sgd_update<T: Element>(
+        &self,
+        p: &mut Self::Buf<T>,
+        g: &Self::Buf<T>,
+        lg: &Layout,
+        momentum: Option<&mut Self::Buf<T>>,
+        h: &crate::optim_step::SgdStep,
+    ) -> Result<()>;
+    /// One Adam / AdamW step ([`AdamStep`](crate::optim_step::AdamStep)) in place: updates `p`
+    /// and its first and second moment estimates `m` and `v` (zeros before the first step).
+    #[allow(clippy::too_many_arguments)]
+    fn adam_update<T: Element>(
+        &self,
+        p: &mut Self::Buf<T>,
+        g: &Self::Buf<T>,
+        lg: &Layout,
+        m: &mut Self::Buf<T>,
+        v: &mut Self::Buf<T>,
+        h: &crate::optim_step::AdamStep,
+    ) -> Result<()>;
 }

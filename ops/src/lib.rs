@@ -12,6 +12,7 @@
 //! - [`rng`] — Philox 4x32-10, the same numbers on every backend;
 //! - [`sparse`] — CSR patterns, sparse kernels (SpMM, SDDMM, edge softmax, segments) and graph utilities;
 //! - [`backend`] — the [`Backend`] trait and its op enums;
+//! - [`optim_step`] — optimiser hyper-parameters and their per-element update, shared by the backends;
 //! - [`cpu`] — [`CpuBackend`] (rayon for big work, plain loops for tiny work, `gemm` for GEMM).
 
 pub mod backend;
@@ -20,6 +21,7 @@ pub mod device;
 pub mod element;
 pub mod error;
 pub mod layout;
+pub mod optim_step;
 pub mod rng;
 pub mod sparse;
 

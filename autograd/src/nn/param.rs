@@ -1,12 +1,13 @@
 //! [`Param`]: a trainable tensor shared by a model and its optimiser, and the [`Module`]
 //! trait that lists a model's parameters.
 
+use crate::dispatch::on_device;
 use crate::storage::Storage;
 use crate::tape::{GradLink, LeafId};
 use crate::tensor::Tensor;
 use crate::Float;
 use std::sync::{Arc, RwLock};
-use weft_ops::{error::fmt_shape, Error, Result};
+use weft_ops::{error::fmt_shape, Backend, Error, Result};
 
 struct ParamInner<T: Float> {
     id: LeafId,
@@ -78,13 +79,35 @@ impl<T: Float> Param<T> {
         Ok(())
     }
 
+    /// Runs `f` on the storage of the value, on the value's device: in place when the value
+    /// is its whole buffer, in order, and no other tensor shares it (the usual case after
+    /// `backward` dropped the tape), else on a fresh contiguous copy (made on the device) that
+    /// then becomes the value. `f` sees exactly the parameter's elements, row-major. The
+    /// optimisers update through this.
+    pub fn update_storage(&self, f: impl FnOnce(&mut Storage<T>) -> Result<()>) -> Result<()> {
+        let mut guard = self.inner.value.write().unwrap_or_else(|e| e.into_inner());
+        let t = &mut *guard;
+        let whole = t.layout.is_contiguous() && t.layout.offset() == 0 && t.storage.len() == t.layout.numel();
+        if whole {
+            if let Some(s) = Arc::get_mut(&mut t.storage) {
+                return f(s);
+            }
+        }
+        let mut fresh = on_device!(t, |b, x| b.copy_contiguous(x, &t.layout))?;
+        f(&mut fresh)?;
+        let shape = t.shape().to_vec();
+        *t = Tensor { link: GradLink::Leaf(self.inner.id), ..Tensor::from_storage(fresh, &shape) };
+        Ok(())
+    }
+
     /// Runs `f` on the host elements of the value, in place when the buffer is on the CPU and
-    /// not shared (the usual case after `backward` dropped the tape), else on a private copy
-    /// that then becomes the value on the value's device.
+    /// not shared, else on a private host copy that then becomes the value on the value's
+    /// device. For custom host-side updates; the optimisers do not use it (they update on
+    /// the value's device through [`Param::update_storage`]).
     ///
     /// Known cost: for a value on a CUDA device this downloads the value, runs `f` on the
     /// host and uploads the result (two copies over the bus per call, and a wait for the
-    /// device). Optimisers use it, so a CUDA model's step costs a round trip per parameter.
+    /// device).
     pub fn update_host(&self, f: impl FnOnce(&mut [T])) -> Result<()> {
         let mut guard = self.inner.value.write().unwrap_or_else(|e| e.into_inner());
         let t = &mut *guard;

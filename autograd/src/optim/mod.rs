@@ -1,13 +1,18 @@
-//! Optimisers: [`Sgd`] (momentum, weight decay), [`Adam`] and AdamW ([`Adam::decoupled`]).
+//! Optimisers: [`Sgd`] (momentum, dampening, Nesterov, weight decay), [`Adam`] and AdamW
+//! ([`Adam::decoupled`]), with PyTorch semantics.
 //!
-//! Updates are in place: each parameter's buffer is rewritten in one fused pass when no other
-//! tensor shares it (the usual case once `backward` has dropped the tape).
-//!
-//! Parameters may live on any device: the update runs on the host, so for a parameter on a
-//! CUDA device each step downloads its gradient and value and uploads the new value (see
-//! [`Param::update_host`]); the optimiser state (momenta) stays on the host.
+//! Every step is one fused pass per parameter on the parameter's own device
+//! ([`weft_ops::Backend::sgd_update`], [`weft_ops::Backend::adam_update`], with the update
+//! formula of [`weft_ops::optim_step`]): a CUDA parameter is updated by a kernel, its gradient
+//! and value never cross the bus, and the optimiser state (momentum buffer, moment estimates)
+//! is created on the parameter's device and stays there. The value is updated in place when no
+//! other tensor shares its buffer (the usual case once `backward` has dropped the tape), else
+//! on a fresh copy that becomes the value (see [`Param::update_storage`]). A gradient on
+//! another device than its parameter is an `Error::DeviceMismatch`, one of another shape an
+//! `Error::Shape`.
 
 mod adam;
+mod fused;
 mod sgd;
 
 pub use adam::Adam;
@@ -15,6 +20,8 @@ pub use sgd::Sgd;
 
 use crate::backward::Grads;
 use crate::nn::Param;
+use crate::storage::Storage;
+use crate::tensor::Tensor;
 use crate::Float;
 use weft_ops::{error::fmt_shape, Error, Result};
 
@@ -28,12 +35,13 @@ pub trait Optimizer<T: Float> {
     fn set_learning_rate(&mut self, lr: f64);
 }
 
-/// Runs `update(param_slice, grad_slice, state_index)` for every parameter with a gradient,
-/// after checking the gradient's shape.
+/// Runs `update(state_index, value_storage, gradient)` for every parameter with a gradient,
+/// after checking the gradient's shape; the value storage is the parameter's whole,
+/// unshared buffer (see [`Param::update_storage`]).
 pub(crate) fn for_each_update<T: Float>(
     params: &[Param<T>],
     grads: &Grads<T>,
-    mut update: impl FnMut(usize, &mut [T], &[T]),
+    mut update: impl FnMut(usize, &mut Storage<T>, &Tensor<T>) -> Result<()>,
 ) -> Result<()> {
     for (i, p) in params.iter().enumerate() {
         let Some(g) = grads.get_id(p.id()) else { continue };
@@ -47,27 +55,7 @@ pub(crate) fn for_each_update<T: Float>(
                 ),
             ));
         }
-        g.with_host_data(|gs| p.update_host(|ps| update(i, ps, gs)))??;
-    }
-    Ok(())
-}
-
-pub(crate) fn check_lr(op: &'static str, lr: f64) -> Result<()> {
-    if !(lr > 0.0 && lr.is_finite()) {
-        return Err(Error::invalid(op, format!("learning rate {lr} must be positive and finite")));
-    }
-    Ok(())
-}
-
-/// Errors unless `value` is finite and in `[lo, hi)` (`hi = None`: no upper bound).
-pub(crate) fn check_hyper(op: &'static str, name: &str, value: f64, lo: f64, hi: Option<f64>) -> Result<()> {
-    let ok = value.is_finite() && value >= lo && hi.is_none_or(|h| value < h);
-    if !ok {
-        let range = match hi {
-            Some(h) => format!("[{lo}, {h})"),
-            None => format!("[{lo}, inf)"),
-        };
-        return Err(Error::invalid(op, format!("{name} {value} is not in {range}")));
+        p.update_storage(|s| update(i, s, g))?;
     }
     Ok(())
 }

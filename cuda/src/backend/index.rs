@@ -51,16 +51,11 @@ impl CudaBackend {
         // SAFETY: check_indices(const u32* idx, i64 n, i64 bound, u32* bad) reads idx[0..n]
         // (n_idx <= idx.len(), checked by the caller) and writes the one element of `bad`.
         unsafe { self.launch("check_indices", grid_for(n_idx, BLOCK), &mut args)? };
-        let p = self.idx_to_vec_impl(&bad)?[0];
-        if p != u32::MAX {
-            let mut v = [0u32];
-            // SAFETY: p < n_idx <= idx.len().
-            unsafe {
-                self.api.copy_dtoh(crate::buffer::as_bytes_mut(&mut v), idx.device_ptr() + 4 * p as u64)?;
-            }
+        if let Some(p) = self.first_flagged(&bad)? {
+            let v = self.idx_at(idx, p)?;
             return Err(Error::index(
                 op,
-                format!("index {} at position {p} is out of range for length {bound}", v[0]),
+                format!("index {v} at position {p} is out of range for length {bound}"),
             ));
         }
         Ok(())

@@ -4,7 +4,7 @@ use super::{check_view, grid_for, kernel_name, CudaBackend, BLOCK};
 use crate::api::Arg;
 use crate::buffer::{as_bytes, as_bytes_mut, CudaBuf, CudaIdxBuf};
 use crate::strided::StridedArg;
-use weft_ops::{Element, Idx, Layout, Result};
+use weft_ops::{Element, Error, Idx, Layout, Result};
 
 impl CudaBackend {
     pub(crate) fn fill_impl<T: Element>(&self, n: usize, value: T) -> Result<CudaBuf<T>> {
@@ -88,6 +88,24 @@ impl CudaBackend {
             unsafe { self.api.copy_dtoh(as_bytes_mut(&mut v), x.device_ptr())? };
         }
         Ok(v)
+    }
+
+    /// Index `pos` of `x`, read back (an `Error::Index` when `pos` is past its end).
+    pub(crate) fn idx_at(&self, x: &CudaIdxBuf, pos: usize) -> Result<Idx> {
+        if pos >= x.len() {
+            return Err(Error::index("idx_at", format!("position {pos} in an index buffer of {}", x.len())));
+        }
+        let mut v = [0 as Idx];
+        // SAFETY: pos < x.len(), so the 4 bytes read lie in x.
+        unsafe { self.api.copy_dtoh(as_bytes_mut(&mut v), x.device_ptr() + 4 * pos as u64)? };
+        Ok(v[0])
+    }
+
+    /// The position a kernel flagged in `bad` (a one-element buffer the host set to `u32::MAX`
+    /// and kernels lower with `atomicMin`), or `None` when none was flagged.
+    pub(crate) fn first_flagged(&self, bad: &CudaIdxBuf) -> Result<Option<usize>> {
+        let p = self.idx_at(bad, 0)?;
+        Ok((p != u32::MAX).then_some(p as usize))
     }
 
     /// A copy of the first `n` elements of `x` (device to device).

@@ -1,27 +1,37 @@
 //! [`CudaBackend`]: the [`Backend`] trait on a CUDA device, real or emulated.
 //!
 //! The op families live in sibling modules (`memory`, `elementwise`, `reduce`, `linalg`,
-//! `index`, `random`), each with the launch code of its kernels; this module holds the
-//! backend handle, its constructors, the shared launch helpers and the trait impl that
-//! delegates to them. Adding a primitive: write the kernel in `kernels/*.cu` with
-//! `WEFT_REGISTER`, add a method in the family module, and delegate to it below.
+//! `index`, `random`, `sparse`, `sparse_backward`), each with the launch code of its kernels;
+//! `open` has the constructors. This module holds the backend handle, the shared launch
+//! helpers and the trait impl: the dense primitives delegate to their family, the fused
+//! optimiser updates (kernels/optim.cu) launch directly, the sparse
+//! group adapts strided `(buffer, layout)` operands to the contiguous device API of
+//! `sparse` / `sparse_backward` (which is also public, for callers that hold contiguous
+//! buffers). Adding a primitive: write the kernel in `kernels/*.cu` with `WEFT_REGISTER`, add
+//! a method in the family module, and call it below.
 
 mod elementwise;
 mod index;
+mod launch;
 mod linalg;
 mod memory;
+mod open;
 mod random;
 mod reduce;
 mod sparse;
-mod sparse_trait;
+mod sparse_backward;
 
 pub use sparse::{CudaCsr, CudaSegments};
 
+pub(crate) use launch::{check_same_shape, check_view, grid_for, kernel_name};
+use launch::{contiguous_vals, matrix_width, with_contiguous};
+
 use crate::api::{Arg, DeviceApi, LaunchConfig};
 use crate::buffer::{CudaBuf, CudaIdxBuf};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use crate::strided::StridedArg;
+use std::sync::Arc;
 use weft_ops::backend::{Aggregation, Backend, BinaryOp, CmpOp, EdgeVals, ReduceOp, UnaryOp};
+use weft_ops::optim_step::{AdamStep, SgdStep};
 use weft_ops::rng::PhiloxState;
 use weft_ops::{Device, Element, Error, Idx, Layout, Result};
 
@@ -44,75 +54,6 @@ impl std::fmt::Debug for CudaBackend {
 }
 
 impl CudaBackend {
-    /// The real CUDA device `ordinal` (feature `cuda`); `Error::Cuda` when there is no such
-    /// device or no driver, `Error::CudaNotCompiled` without the feature.
-    pub fn new(ordinal: usize) -> Result<Self> {
-        #[cfg(feature = "cuda")]
-        {
-            let api = crate::driver::RealDevice::new(ordinal)?;
-            Ok(Self::from_api(Arc::new(api)))
-        }
-        #[cfg(not(feature = "cuda"))]
-        {
-            let _ = ordinal;
-            Err(Error::CudaNotCompiled)
-        }
-    }
-
-    /// The emulated CUDA device (feature `emulated`; meant for tests and CI): the same kernels
-    /// and launches, run on the CPU. Without the feature, an `Error::Invalid`.
-    pub fn emulated() -> Result<Self> {
-        #[cfg(feature = "emulated")]
-        {
-            Ok(Self::from_api(Arc::new(crate::emulated::EmulatedDevice::new())))
-        }
-        #[cfg(not(feature = "emulated"))]
-        {
-            Err(Error::invalid("cuda", "the emulated CUDA device needs weft-cuda's feature `emulated`"))
-        }
-    }
-
-    /// The shared backend for `device`, opened on first use and cached for the life of the
-    /// process (opening a real device loads every PTX module: do it once). `Device::Cuda(i)`
-    /// is the real device `i` with feature `cuda`; with only feature `emulated` it is the
-    /// emulated device (ordinal 0 only). `Error::CudaNotCompiled` when neither feature is on;
-    /// `Error::Invalid` for the CPU. A failed open is not cached (the next call retries).
-    pub fn for_device(device: Device) -> Result<Self> {
-        static OPEN: OnceLock<Mutex<HashMap<Device, CudaBackend>>> = OnceLock::new();
-        let open = OPEN.get_or_init(|| Mutex::new(HashMap::new()));
-        let mut open =
-            open.lock().map_err(|_| Error::Cuda { op: "cuda", msg: "device table lock poisoned".into() })?;
-        if let Some(b) = open.get(&device) {
-            return Ok(b.clone());
-        }
-        let b = Self::open(device)?;
-        open.insert(device, b.clone());
-        Ok(b)
-    }
-
-    /// Opens a new, uncached backend for `device` (see [`CudaBackend::for_device`]).
-    pub fn open(device: Device) -> Result<Self> {
-        match device {
-            Device::Cpu => Err(Error::invalid("cuda", "CudaBackend::for_device(cpu): use CpuBackend")),
-            #[cfg(feature = "cuda")]
-            Device::Cuda(i) => Self::new(i),
-            #[cfg(all(feature = "emulated", not(feature = "cuda")))]
-            Device::Cuda(0) => Self::emulated(),
-            #[cfg(all(feature = "emulated", not(feature = "cuda")))]
-            Device::Cuda(i) => {
-                Err(Error::invalid("cuda", format!("the emulated CUDA device has ordinal 0, not {i}")))
-            }
-            #[cfg(not(any(feature = "cuda", feature = "emulated")))]
-            Device::Cuda(_) => Err(Error::CudaNotCompiled),
-        }
-    }
-
-    /// A backend over any [`DeviceApi`] (tests use this to wrap a device and plant faults).
-    pub fn from_api(api: Arc<dyn DeviceApi>) -> Self {
-        let device = Device::Cuda(api.ordinal());
-        CudaBackend { api, device }
-    }
-
     /// The device interface underneath.
     pub fn api(&self) -> &Arc<dyn DeviceApi> {
         &self.api
@@ -139,42 +80,6 @@ impl CudaBackend {
     pub(crate) unsafe fn launch(&self, kernel: &str, cfg: LaunchConfig, args: &mut [Arg]) -> Result<()> {
         self.api.launch(kernel, cfg, args)
     }
-}
-
-/// `base_f32` or `base_f64`: the instantiation of a templated kernel for `T`.
-pub(crate) fn kernel_name<T: Element>(base: &str) -> String {
-    format!("{base}_{}", T::DTYPE.name())
-}
-
-/// A grid-stride launch over `n` items.
-pub(crate) fn grid_for(n: usize, block: u32) -> LaunchConfig {
-    let blocks = n.div_ceil(block as usize).clamp(1, MAX_GRID as usize) as u32;
-    LaunchConfig::linear(blocks, block, 0)
-}
-
-/// Checks that the view `l` stays inside a buffer of `len` elements.
-pub(crate) fn check_view(op: &'static str, what: &str, l: &Layout, len: usize) -> Result<()> {
-    if l.max_offset() > len {
-        return Err(Error::index(
-            op,
-            format!(
-                "{what}: view of shape {:?} strides {:?} offset {} reaches element {} of a buffer of {len}",
-                l.shape(),
-                l.strides(),
-                l.offset(),
-                l.max_offset() - 1
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// Checks that `a` and `b` have the same shape.
-pub(crate) fn check_same_shape(op: &'static str, a: &Layout, b: &Layout) -> Result<()> {
-    if a.shape() != b.shape() {
-        return Err(Error::shape(op, format!("operands of shapes {:?} and {:?}", a.shape(), b.shape())));
-    }
-    Ok(())
 }
 
 impl Backend for CudaBackend {
@@ -336,7 +241,14 @@ impl Backend for CudaBackend {
         lx: &Layout,
         agg: Aggregation,
     ) -> Result<(CudaBuf<T>, Option<CudaIdxBuf>)> {
-        self.trait_spmm(a, vals, x, lx, agg)
+        let w = matrix_width("spmm", lx)?;
+        let mut copy = None;
+        let vals = contiguous_vals(self, vals, &mut copy)?;
+        with_contiguous(self, x, lx, |x| match agg {
+            Aggregation::Sum => Ok((self.spmm(a, vals, x, w, false)?, None)),
+            Aggregation::Mean => Ok((self.spmm(a, vals, x, w, true)?, None)),
+            Aggregation::Max => self.spmm_max(a, vals, x, w).map(|(o, am)| (o, Some(am))),
+        })
     }
     fn spmm_max_backward<T: Element>(
         &self,
@@ -350,7 +262,14 @@ impl Backend for CudaBackend {
         need_x: bool,
         need_vals: bool,
     ) -> Result<(Option<CudaBuf<T>>, Option<CudaBuf<T>>)> {
-        self.trait_spmm_max_backward(a, vals, x, lx, argmax, g, lg, need_x, need_vals)
+        let w = matrix_width("spmm_max_backward", lx)?;
+        let mut copy = None;
+        let vals = contiguous_vals(self, vals, &mut copy)?;
+        with_contiguous(self, x, lx, |x| {
+            with_contiguous(self, g, lg, |g| {
+                self.spmm_max_backward(a, vals, x, w, argmax, g, need_x, need_vals)
+            })
+        })
     }
     fn sddmm_dot<T: Element>(
         &self,
@@ -361,7 +280,8 @@ impl Backend for CudaBackend {
         ly: &Layout,
         heads: usize,
     ) -> Result<CudaBuf<T>> {
-        self.trait_sddmm_dot(a, x, lx, y, ly, heads)
+        let w = matrix_width("sddmm_dot", lx)?;
+        with_contiguous(self, x, lx, |x| with_contiguous(self, y, ly, |y| self.sddmm_dot(a, x, y, w, heads)))
     }
     fn sddmm_add<T: Element>(
         &self,
@@ -372,7 +292,7 @@ impl Backend for CudaBackend {
         lt: &Layout,
         heads: usize,
     ) -> Result<CudaBuf<T>> {
-        self.trait_sddmm_add(a, s, ls, t, lt, heads)
+        with_contiguous(self, s, ls, |s| with_contiguous(self, t, lt, |t| self.sddmm_add(a, s, t, heads)))
     }
     fn edge_softmax<T: Element>(
         &self,
@@ -381,7 +301,7 @@ impl Backend for CudaBackend {
         l: &Layout,
         heads: usize,
     ) -> Result<CudaBuf<T>> {
-        self.trait_edge_softmax(a, scores, l, heads)
+        with_contiguous(self, scores, l, |s| self.edge_softmax(a, s, heads))
     }
     fn edge_softmax_backward<T: Element>(
         &self,
@@ -392,7 +312,9 @@ impl Backend for CudaBackend {
         ldy: &Layout,
         heads: usize,
     ) -> Result<CudaBuf<T>> {
-        self.trait_edge_softmax_backward(a, y, ly, dy, ldy, heads)
+        with_contiguous(self, y, ly, |y| {
+            with_contiguous(self, dy, ldy, |dy| self.edge_softmax_backward(a, y, dy, heads))
+        })
     }
     fn segment_reduce<T: Element>(
         &self,
@@ -402,7 +324,13 @@ impl Backend for CudaBackend {
         lx: &Layout,
         agg: Aggregation,
     ) -> Result<(CudaBuf<T>, Option<CudaIdxBuf>)> {
-        self.trait_segment_reduce(offsets, n_seg, x, lx, agg)
+        let w = matrix_width("segment_reduce", lx)?;
+        let seg = self.checked_segments("segment_reduce", offsets, n_seg, lx.shape()[0])?;
+        with_contiguous(self, x, lx, |x| match agg {
+            Aggregation::Sum => Ok((self.segment_reduce(&seg, x, w, false)?, None)),
+            Aggregation::Mean => Ok((self.segment_reduce(&seg, x, w, true)?, None)),
+            Aggregation::Max => self.segment_max(&seg, x, w).map(|(o, am)| (o, Some(am))),
+        })
     }
     fn segment_max_backward<T: Element>(
         &self,
@@ -413,6 +341,88 @@ impl Backend for CudaBackend {
         g: &CudaBuf<T>,
         lg: &Layout,
     ) -> Result<CudaBuf<T>> {
-        self.trait_segment_max_backward(offsets, n_seg, m, argmax, g, lg)
+        let w = matrix_width("segment_max_backward", lg)?;
+        let seg = self.checked_segments("segment_max_backward", offsets, n_seg, m)?;
+        with_contiguous(self, g, lg, |g| self.segment_max_backward(&seg, argmax, g, w))
+    }
+
+    fn sgd_update<T: Element>(
+        &self,
+        p: &mut CudaBuf<T>,
+        g: &CudaBuf<T>,
+        lg: &Layout,
+        momentum: Option<&mut CudaBuf<T>>,
+        h: &SgdStep,
+    ) -> Result<()> {
+        const OP: &str = "sgd_update";
+        let n = p.len();
+        let with_buf = h.check_operands(OP, n, lg.numel(), momentum.as_ref().map(|b| b.len()))?;
+        check_view(OP, "gradient", lg, g.len())?;
+        let buf = momentum.filter(|_| with_buf).map_or(0, |b| b.device_ptr());
+        let s = h.scalars::<T>();
+        let mut args = [
+            Arg::Ptr(p.device_ptr()),
+            Arg::Ptr(g.device_ptr()),
+            Arg::Strided(StridedArg::new(OP, lg)?),
+            Arg::Ptr(buf),
+            Arg::I64(n as i64),
+            Arg::scalar(s.lr),
+            Arg::scalar(s.momentum),
+            Arg::scalar(s.keep),
+            Arg::scalar(s.weight_decay),
+            Arg::I32(s.decay as i32),
+            Arg::I32(s.nesterov as i32),
+            Arg::I32(s.first as i32),
+        ];
+        if n == 0 {
+            return Ok(());
+        }
+        // SAFETY: sgd_update_T(T* p, const T* g, Strided lg, T* buf, i64 n, T lr, T momentum,
+        // T keep, T wd, int decay, int nesterov, int first): p and buf (or null) hold n
+        // elements, the gradient view has n elements inside g (checked above); the `&mut`
+        // borrows make p and buf distinct from each other and from g.
+        unsafe { self.launch(&kernel_name::<T>("sgd_update"), grid_for(n, BLOCK), &mut args) }
+    }
+    fn adam_update<T: Element>(
+        &self,
+        p: &mut CudaBuf<T>,
+        g: &CudaBuf<T>,
+        lg: &Layout,
+        m: &mut CudaBuf<T>,
+        v: &mut CudaBuf<T>,
+        h: &AdamStep,
+    ) -> Result<()> {
+        const OP: &str = "adam_update";
+        let n = p.len();
+        h.check_operands(OP, n, lg.numel(), m.len(), v.len())?;
+        check_view(OP, "gradient", lg, g.len())?;
+        let s = h.scalars::<T>();
+        let mut args = [
+            Arg::Ptr(p.device_ptr()),
+            Arg::Ptr(g.device_ptr()),
+            Arg::Strided(StridedArg::new(OP, lg)?),
+            Arg::Ptr(m.device_ptr()),
+            Arg::Ptr(v.device_ptr()),
+            Arg::I64(n as i64),
+            Arg::scalar(s.beta1),
+            Arg::scalar(s.one_minus_beta1),
+            Arg::scalar(s.beta2),
+            Arg::scalar(s.one_minus_beta2),
+            Arg::scalar(s.eps),
+            Arg::scalar(s.weight_decay),
+            Arg::scalar(s.shrink),
+            Arg::scalar(s.step_size),
+            Arg::scalar(s.inv_sqrt_c2),
+            Arg::I32(s.decay as i32),
+            Arg::I32(s.decoupled as i32),
+        ];
+        if n == 0 {
+            return Ok(());
+        }
+        // SAFETY: adam_update_T(T* p, const T* g, Strided lg, T* m, T* v, i64 n, T b1, T ob1,
+        // T b2, T ob2, T eps, T wd, T shrink, T step_size, T inv_sqrt_c2, int decay,
+        // int decoupled): p, m and v hold n elements each (distinct: `&mut` borrows), the
+        // gradient view has n elements inside g (checked above).
+        unsafe { self.launch(&kernel_name::<T>("adam_update"), grid_for(n, BLOCK), &mut args) }
     }
 }

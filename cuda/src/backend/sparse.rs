@@ -1,7 +1,9 @@
-//! Graph primitives on a device CSR matrix: SpMM (sum, mean; optional per-edge or per-head
-//! values), SDDMM dot products, edge softmax and segment sums / means. They mirror the CPU
-//! functions of `weft_ops::sparse` (same layouts: dense operands row-major `[rows, width]`,
-//! edge values `[nnz, heads]`) and will back the sparse primitives of the `Backend` trait.
+//! Graph primitives on a device CSR matrix: SpMM (sum, mean, max; optional per-edge or
+//! per-head values), SDDMM (dot products and the additive form), edge softmax and its
+//! gradient, segment sums / means / maxima. They mirror the CPU functions of
+//! `weft_ops::sparse` on contiguous operands (dense operands row-major `[rows, width]`, edge
+//! values `[nnz, heads]`); the sparse group of the `Backend` impl adapts strided views to them.
+//! The backward passes of the max aggregations are in `sparse_backward`.
 
 use super::{grid_for, kernel_name, CudaBackend, BLOCK, MAX_GRID};
 use crate::api::{Arg, LaunchConfig};
@@ -36,6 +38,10 @@ impl CudaCsr {
     pub(crate) fn index_buffers(&self) -> (&CudaIdxBuf, &CudaIdxBuf) {
         (&self.row_ptr, &self.col_idx)
     }
+    /// Kernel arguments: row pointers, column ids.
+    pub(super) fn ptr_args(&self) -> [Arg; 2] {
+        [Arg::Ptr(self.row_ptr.device_ptr()), Arg::Ptr(self.col_idx.device_ptr())]
+    }
 }
 
 /// Segment offsets on the device (`n_segments + 1` monotone offsets into `n_rows` rows),
@@ -55,14 +61,18 @@ impl CudaSegments {
     pub fn n_rows(&self) -> usize {
         self.n_rows
     }
+    /// The device offsets (`n_segments + 1`).
+    pub(super) fn offsets(&self) -> &CudaIdxBuf {
+        &self.offsets
+    }
 }
 
 /// Warp-per-row launches: 8 warps per block.
-fn warp_rows(n_rows: usize) -> LaunchConfig {
+pub(super) fn warp_rows(n_rows: usize) -> LaunchConfig {
     LaunchConfig::linear(n_rows.div_ceil(8).clamp(1, MAX_GRID as usize) as u32, 256, 0)
 }
 
-fn check_len<T: Element>(
+pub(super) fn check_len<T: Element>(
     op: &'static str,
     what: &str,
     b: &CudaBuf<T>,
@@ -75,7 +85,7 @@ fn check_len<T: Element>(
     Ok(())
 }
 
-fn check_heads(op: &'static str, width: usize, heads: usize) -> Result<()> {
+pub(super) fn check_heads(op: &'static str, width: usize, heads: usize) -> Result<()> {
     if heads == 0 || !width.is_multiple_of(heads) {
         return Err(Error::shape(op, format!("width {width} is not a positive multiple of heads {heads}")));
     }
@@ -98,6 +108,23 @@ impl CudaBackend {
     pub fn segments(&self, offsets: &[Idx], n_rows: usize) -> Result<CudaSegments> {
         check_segment_offsets("segments", offsets, n_rows)?;
         Ok(CudaSegments { offsets: self.idx_upload_impl(offsets)?, n_segments: offsets.len() - 1, n_rows })
+    }
+
+    /// Segments from device offsets (`n_seg + 1` of them over `n_rows` rows), read back and
+    /// checked as `weft_ops::sparse` does (`op` names the caller in the errors).
+    pub(crate) fn checked_segments(
+        &self,
+        op: &'static str,
+        offsets: &CudaIdxBuf,
+        n_seg: usize,
+        n_rows: usize,
+    ) -> Result<CudaSegments> {
+        if offsets.len() != n_seg + 1 {
+            return Err(Error::shape(op, format!("{} segment offsets for {n_seg} segments", offsets.len())));
+        }
+        let host = self.idx_to_vec_impl(offsets)?;
+        check_segment_offsets(op, &host, n_rows)?;
+        Ok(CudaSegments { offsets: self.idx_upload_impl(&host)?, n_segments: n_seg, n_rows })
     }
 
     /// `out[i, :] = Σ_e v(e) · x[col[e], :]` over the entries of row `i` (`mean`: divided by the
@@ -251,6 +278,40 @@ impl CudaBackend {
         Ok(out)
     }
 
+    /// `out[e, h] = s[i, h] + t[col[e], h]` for every entry `e` of row `i` (GAT's attention
+    /// logits); `s` is `[n_rows, heads]`, `t` is `[n_cols, heads]`, the output `[nnz, heads]`.
+    pub fn sddmm_add<T: Element>(
+        &self,
+        p: &CudaCsr,
+        s: &CudaBuf<T>,
+        t: &CudaBuf<T>,
+        heads: usize,
+    ) -> Result<CudaBuf<T>> {
+        const OP: &str = "sddmm_add";
+        if heads == 0 {
+            return Err(Error::invalid(OP, "0 heads"));
+        }
+        check_len(OP, "s", s, p.n_rows, heads)?;
+        check_len(OP, "t", t, p.n_cols, heads)?;
+        let out = self.alloc::<T>(p.nnz * heads)?;
+        if p.nnz > 0 {
+            let [row_ptr, col] = p.ptr_args();
+            let mut args = [
+                row_ptr,
+                col,
+                Arg::Ptr(s.device_ptr()),
+                Arg::Ptr(t.device_ptr()),
+                Arg::I64(heads as i64),
+                Arg::Ptr(out.device_ptr()),
+                Arg::I64(p.n_rows as i64),
+            ];
+            // SAFETY: sddmm_add_T(row_ptr, col, s [n_rows, heads], t [n_cols, heads], heads,
+            // out [nnz, heads], n_rows): extents checked above, pattern validated.
+            unsafe { self.launch(&kernel_name::<T>("sddmm_add"), warp_rows(p.n_rows), &mut args)? };
+        }
+        Ok(out)
+    }
+
     /// Softmax over the entries of every row, per head (`x` and the output are `[nnz, heads]`).
     /// A row whose scores contain NaN or are all `-inf` is an `Error::Numerical` naming it.
     pub fn edge_softmax<T: Element>(&self, p: &CudaCsr, x: &CudaBuf<T>, heads: usize) -> Result<CudaBuf<T>> {
@@ -275,9 +336,8 @@ impl CudaBackend {
             unsafe {
                 self.launch(&kernel_name::<T>("edge_softmax"), grid_for(p.n_rows * heads, BLOCK), &mut args)?
             };
-            let t = self.idx_to_vec_impl(&bad)?[0];
-            if t != u32::MAX {
-                let (i, h) = (t as usize / heads, t as usize % heads);
+            if let Some(t) = self.first_flagged(&bad)? {
+                let (i, h) = (t / heads, t % heads);
                 return Err(Error::numerical(
                     OP,
                     format!("row {i}, head {h}: scores contain NaN or are all -inf"),

@@ -8,6 +8,7 @@ mod index;
 mod linalg;
 pub mod math;
 mod matmul;
+mod optim;
 pub mod parallel;
 mod random;
 mod reduce;
@@ -265,5 +266,27 @@ impl Backend for CpuBackend {
         lg: &Layout,
     ) -> Result<Vec<T>> {
         sparse::segment_max_backward(offsets, m, argmax, g, lg)
+    }
+
+    fn sgd_update<T: Element>(
+        &self,
+        p: &mut Vec<T>,
+        g: &Vec<T>,
+        lg: &Layout,
+        momentum: Option<&mut Vec<T>>,
+        h: &crate::optim_step::SgdStep,
+    ) -> Result<()> {
+        optim::sgd_update(p, g, lg, momentum.map(|b| b.as_mut_slice()), h)
+    }
+    fn adam_update<T: Element>(
+        &self,
+        p: &mut Vec<T>,
+        g: &Vec<T>,
+        lg: &Layout,
+        m: &mut Vec<T>,
+        v: &mut Vec<T>,
+        h: &crate::optim_step::AdamStep,
+    ) -> Result<()> {
+        optim::adam_update(p, g, lg, m, v, h)
     }
 }
