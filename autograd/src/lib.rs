@@ -16,7 +16,7 @@
 //! - [`io`] — save and load named parameters (safetensors);
 //! - [`synthetic`] — small generated datasets (two spirals) and accuracy;
 //! - [`storage`] — where elements live (`Storage::Cpu` / `Storage::Cuda`);
-//! - [`synchronize`] — waiting for a device's queued work.
+//! - [`cuda_device`], [`synchronize`] — is there a GPU; waiting for a device's queued work.
 //!
 //! Features: `cuda` puts tensors on the GPU through weft-cuda (`Device::Cuda(i)`);
 //! `cuda-emulated` makes `Device::Cuda(0)` the emulated CUDA device (tests, CI). Without
@@ -38,6 +38,7 @@
 mod dispatch;
 
 pub mod backward;
+mod device;
 pub mod index;
 pub mod io;
 pub mod nn;
@@ -45,14 +46,13 @@ pub mod ops;
 pub mod optim;
 pub mod sparse;
 pub mod storage;
-mod sync;
 pub mod synthetic;
 pub mod tape;
 pub mod tensor;
 
 pub use backward::Grads;
+pub use device::{cuda_device, synchronize};
 pub use index::Indices;
-pub use sync::synchronize;
 pub use tape::{clear_tape, is_grad_enabled, no_grad, no_grad_guard, Tape};
 pub use tensor::Tensor;
 /// The CUDA backend (with feature `cuda` or `cuda-emulated`), for code that reaches into

@@ -3,22 +3,18 @@
 
 #![allow(dead_code)]
 
-use weft_autograd::{Error, Float, Tensor};
+use weft_autograd::Float;
 use weft_ops::{rng::Philox, Device};
 
 /// The CUDA device under test (`Device::Cuda(0)`: the emulated device with feature
 /// `cuda-emulated`, the GPU with `cuda`), or `None` after saying so when the build has a real
 /// device in mind but the machine has none.
 pub fn cuda() -> Option<Device> {
-    let dev = Device::Cuda(0);
-    match Tensor::<f32>::zeros(&[1], dev) {
-        Ok(_) => Some(dev),
-        Err(Error::Cuda { msg, .. }) => {
-            eprintln!("no CUDA device present ({msg}): skipping");
-            None
-        }
-        Err(e) => panic!("opening {dev}: {e}"),
-    }
+    let dev = weft_autograd::cuda_device().expect("opening cuda:0");
+    dev.or_else(|| {
+        eprintln!("no CUDA device present: skipping");
+        None
+    })
 }
 
 /// `n` uniform values in `(lo, hi)` from `rng`.

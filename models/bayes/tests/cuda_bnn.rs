@@ -8,24 +8,20 @@
 
 #![cfg(any(feature = "cuda", feature = "cuda-emulated"))]
 
-use weft_autograd::{Float, Tensor};
+use weft_autograd::Float;
 use weft_bayes::bnn::{Activation, Bnn, BnnDensity, Likelihood};
 use weft_bayes::{sample_chains, LogDensity, SamplerConfig};
 use weft_ops::rng::Philox;
-use weft_ops::{Device, Error};
+use weft_ops::Device;
 
 /// `Device::Cuda(0)`, or `None` after saying so when the build targets a real GPU and the
 /// machine has none.
 fn cuda() -> Option<Device> {
-    let dev = Device::Cuda(0);
-    match Tensor::<f32>::zeros(&[1], dev) {
-        Ok(_) => Some(dev),
-        Err(Error::Cuda { msg, .. }) => {
-            eprintln!("no CUDA device present ({msg}): skipping");
-            None
-        }
-        Err(e) => panic!("opening {dev}: {e}"),
-    }
+    let dev = weft_autograd::cuda_device().expect("opening cuda:0");
+    dev.or_else(|| {
+        eprintln!("no CUDA device present: skipping");
+        None
+    })
 }
 
 /// `n` points with two inputs each, and targets for every head: real values, 0/1 labels and

@@ -18,7 +18,7 @@
 #![cfg(any(feature = "cuda", feature = "cuda-emulated"))]
 
 use weft_autograd::nn::{loss::cross_entropy, Mode};
-use weft_autograd::{Error, Float, Tensor};
+use weft_autograd::Float;
 use weft_gnn::models::{GraphSage, NodeClassifier};
 use weft_gnn::sparse::Aggregation;
 use weft_gnn::train::{train_full_batch, train_minibatch, MiniBatchConfig, TrainConfig};
@@ -29,18 +29,14 @@ const NODES: usize = 30;
 const FEATURES: usize = 12;
 const CLASSES: usize = 3;
 
-/// The CUDA device under test, or `None` after saying so (a `cuda` build on a machine
-/// without a GPU).
+/// `Device::Cuda(0)`, or `None` after saying so when the build targets a real GPU and the
+/// machine has none.
 fn cuda() -> Option<Device> {
-    let dev = Device::Cuda(0);
-    match Tensor::<f32>::zeros(&[1], dev) {
-        Ok(_) => Some(dev),
-        Err(Error::Cuda { msg, .. }) => {
-            eprintln!("no CUDA device present ({msg}): skipping");
-            None
-        }
-        Err(e) => panic!("opening {dev}: {e}"),
-    }
+    let dev = weft_autograd::cuda_device().expect("opening cuda:0");
+    dev.or_else(|| {
+        eprintln!("no CUDA device present: skipping");
+        None
+    })
 }
 
 /// The comparison tolerance (see the header), relative to the largest magnitude compared.

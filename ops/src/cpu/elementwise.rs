@@ -1,7 +1,7 @@
 //! Elementwise kernels: unary maps, broadcasting binary ops, comparisons, select, affine.
 
 use super::math;
-use super::strided::{map1, map2, map3};
+use super::strided::{map1, map1_runs, map2, map3};
 use crate::backend::{BinaryOp, CmpOp, UnaryOp};
 use crate::element::Element;
 use crate::layout::Layout;
@@ -44,9 +44,9 @@ pub fn unary<T: Element>(op: UnaryOp, x: &[T], l: &Layout) -> Vec<T> {
     let one = T::one();
     match op {
         UnaryOp::Neg => map1(x, l, |v: T| -v),
-        UnaryOp::Exp => map1(x, l, math::exp),
+        UnaryOp::Exp => map1_runs(x, l, math::exp, math::exp_run),
         UnaryOp::Log => map1(x, l, |v: T| v.ln()),
-        UnaryOp::Tanh => map1(x, l, math::tanh),
+        UnaryOp::Tanh => map1_runs(x, l, math::tanh, math::tanh_run),
         UnaryOp::Sigmoid => map1(x, l, sigmoid),
         UnaryOp::Relu => map1(x, l, |v: T| if v > zero { v } else { zero }),
         UnaryOp::Gelu => map1(x, l, gelu),

@@ -29,16 +29,25 @@ pub fn map1<T: Copy + Send + Sync, U: Copy + Send + Sync + Default>(
     l: &Layout,
     f: impl Fn(T) -> U + Sync,
 ) -> Vec<U> {
+    map1_runs(x, l, &f, |xs, out| map_run(out, xs, &f))
+}
+
+/// [`map1`] with a kernel for contiguous runs: `run(xs, out)` must set `out[i] = f(xs[i])`
+/// (a vectorised version of `f`); strided views use `f` element by element.
+pub fn map1_runs<T: Copy + Send + Sync, U: Copy + Send + Sync + Default>(
+    x: &[T],
+    l: &Layout,
+    f: impl Fn(T) -> U + Sync,
+    run: impl Fn(&[T], &mut [U]) + Sync,
+) -> Vec<U> {
     let n = l.numel();
     if let Some(r) = l.contiguous_range() {
         let xs = &x[r];
         let mut out = vec![U::default(); n];
         if n < ELEMENTWISE_MIN {
-            map_run(&mut out, xs, &f);
+            run(xs, &mut out);
         } else {
-            out.par_chunks_mut(chunk_len(n))
-                .zip(xs.par_chunks(chunk_len(n)))
-                .for_each(|(o, i)| map_run(o, i, &f));
+            out.par_chunks_mut(chunk_len(n)).zip(xs.par_chunks(chunk_len(n))).for_each(|(o, i)| run(i, o));
         }
         return out;
     }
@@ -48,9 +57,8 @@ pub fn map1<T: Copy + Send + Sync, U: Copy + Send + Sync + Default>(
 }
 
 /// `out[i] = f(xs[i])` over contiguous runs. On x86-64 with AVX2 + FMA the loop is compiled
-/// for those features (4 f64 or 8 f32 lanes; `f` is inlined into it), else for the baseline
-/// (SSE2). Rust never contracts `a * b + c` into a fused multiply-add, so both give bitwise
-/// the same results.
+/// for those features (wider vectors where `f` inlines), else for the baseline (SSE2). Rust
+/// never contracts `a * b + c` into a fused multiply-add, so both give bitwise the same results.
 #[inline]
 fn map_run<T: Copy, U: Copy>(out: &mut [U], xs: &[T], f: &impl Fn(T) -> U) {
     #[cfg(target_arch = "x86_64")]
