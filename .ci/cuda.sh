@@ -7,8 +7,9 @@
 #     (this also compiles every kernel to PTX through build.rs) and with feature `emulated`;
 #  3. compiles every cuda/kernels/*.cu to PTX (compute_80) and assembles it with
 #     `ptxas -arch=sm_90`: a kernel that does not compile fails here;
-#  4. builds the GPU test binaries against the stubs and runs them: with no device they say so
-#     and report their tests as skipped (never as passed);
+#  4. builds the GPU test binaries (weft-cuda's, and the device suites of weft-autograd,
+#     weft-gnn and weft-bayes) against the stubs and runs them: with no device they say so
+#     and skip;
 #  5. runs the GPU parity suite and the planted-fault tests on the emulated CUDA device, with
 #     the threads of each block scheduled in ascending and then in descending order;
 #  6. weft-autograd on the emulated device: clippy with features `cuda` and `cuda-emulated`,
@@ -43,6 +44,10 @@ done
 echo "== cuda: GPU test binaries linked against the stubs (no device here: they must skip)"
 LD_LIBRARY_PATH="$CUBLAS_LIB_DIR" cargo test -p weft-cuda --features cuda 2>&1 | tee "$ptx_dir/gpu.log"
 grep -q "no CUDA device present" "$ptx_dir/gpu.log" || { echo "the GPU suite did not report a missing device"; exit 1; }
+echo "== cuda: the upper crates' device suites linked against the stubs (they must skip too)"
+LD_LIBRARY_PATH="$CUBLAS_LIB_DIR" cargo test -p weft-autograd -p weft-gnn -p weft-bayes --features cuda \
+    --test cuda_ops --test cuda_sparse --test cuda_models --test cuda_bnn -- --nocapture 2>&1 | tee "$ptx_dir/upper.log"
+[ "$(grep -c "no CUDA device present" "$ptx_dir/upper.log")" -ge 4 ] || { echo "a device suite did not report a missing device"; exit 1; }
 
 echo "== cuda: parity suite and planted faults on the emulated device (ascending thread order)"
 WEFT_EMU_ORDER=forward cargo test -p weft-cuda --features emulated
