@@ -14,6 +14,11 @@ use weft_autograd::synthetic::{accuracy, two_spirals};
 use weft_autograd::{no_grad, Result};
 use weft_ops::{rng::Philox, Device};
 
+/// mimalloc instead of the system allocator: training allocates and frees the same buffers
+/// every step, which glibc's malloc answers with heap trimming and regrowth (system calls).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The `--device` flag (default `cpu`).
 fn device_from_args() -> Result<Device> {
     let args: Vec<String> = std::env::args().collect();

@@ -22,6 +22,11 @@ use weft_gnn::train::{
 use weft_gnn::{build, FeatureOptions, ModelKind, NodeData, OgbNodeDataset};
 use weft_ops::{rng::Philox, Device, Error, Result};
 
+/// mimalloc instead of the system allocator: training allocates and frees the same buffers
+/// every step, which glibc's malloc answers with heap trimming and regrowth (system calls).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Command-line flags.
 #[derive(Parser, Debug)]
 #[command(about = "Train a GNN for node classification (defaults: each paper's Cora settings)")]
