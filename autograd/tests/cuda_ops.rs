@@ -12,7 +12,7 @@
 
 mod cuda_common;
 
-use cuda_common::{assert_close, cuda, host_data, tol};
+use cuda_common::{assert_close, cuda, host_data, output_and_input_grads, tol, Evaluated};
 use weft_autograd::nn::loss;
 use weft_autograd::{Float, Indices, Tensor};
 use weft_ops::{rng::Philox, CmpOp, Device, Result};
@@ -204,12 +204,7 @@ fn loss_cases<T: Float>() -> Vec<Case<T>> {
 
 /// The output (host values, shape) and the gradient of every input of `case` on `device`,
 /// with the loss `sum(y * w)` for fixed weights `w` (so every output element matters).
-#[allow(clippy::type_complexity)]
-fn evaluate<T: Float>(
-    case: &Case<T>,
-    inputs: &[Vec<T>],
-    device: Device,
-) -> Result<((Vec<T>, Vec<usize>), Vec<Vec<T>>)> {
+fn evaluate<T: Float>(case: &Case<T>, inputs: &[Vec<T>], device: Device) -> Result<Evaluated<T>> {
     let xs = case
         .inputs
         .iter()
@@ -217,18 +212,7 @@ fn evaluate<T: Float>(
         .map(|((shape, _), v)| Ok(Tensor::from_slice_on(v, shape, device)?.requires_grad()))
         .collect::<Result<Vec<_>>>()?;
     let y = (case.f)(&xs)?;
-    assert_eq!(y.device(), device, "{}: output device", case.name);
-    let w: Vec<T> = (0..y.numel()).map(|i| T::of(((i * 37) % 11) as f64 / 5.0 - 0.9)).collect();
-    let w = Tensor::from_slice_on(&w, y.shape(), device)?;
-    let grads = y.mul(&w)?.sum_all()?.backward()?;
-    let mut gs = Vec::new();
-    for (i, x) in xs.iter().enumerate() {
-        let g = grads.get(x).unwrap_or_else(|| panic!("{}: no gradient for input {i}", case.name));
-        assert_eq!(g.device(), device, "{}: device of the gradient of input {i}", case.name);
-        assert_eq!(g.shape(), x.shape(), "{}: shape of the gradient of input {i}", case.name);
-        gs.push(g.to_vec()?);
-    }
-    Ok(((y.to_vec()?, y.shape().to_vec()), gs))
+    output_and_input_grads(case.name, &y, &xs, device)
 }
 
 fn run_cases<T: Float>(cases: Vec<Case<T>>, seed: u64) {

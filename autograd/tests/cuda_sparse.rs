@@ -13,7 +13,7 @@
 
 mod cuda_common;
 
-use cuda_common::{assert_close, cuda, host_data, tol};
+use cuda_common::{assert_close, cuda, host_data, output_and_input_grads, tol, Evaluated};
 use weft_autograd::sparse::{
     edge_softmax, sddmm, sddmm_add, segment_reduce, spmm, Aggregation, CooOptions, CsrMatrix, SparseTensor,
 };
@@ -130,12 +130,11 @@ fn cases<T: Float>() -> Vec<Case<T>> {
 
 /// The output (host values, shape) and the gradient of every input of `case` on `device`,
 /// with the loss `sum(y * w)` for fixed weights `w` (so every output element matters).
-#[allow(clippy::type_complexity)]
 fn evaluate<T: Float>(
     case: &Case<T>,
     inputs: &[(Vec<usize>, Vec<T>)],
     device: Device,
-) -> Result<((Vec<T>, Vec<usize>), Vec<Vec<T>>)> {
+) -> Result<Evaluated<T>> {
     let a = pattern(device)?;
     assert_eq!(a.device(), device);
     let xs = inputs
@@ -143,18 +142,7 @@ fn evaluate<T: Float>(
         .map(|(shape, v)| Ok(Tensor::from_slice_on(v, shape, device)?.requires_grad()))
         .collect::<Result<Vec<_>>>()?;
     let y = (case.f)(&a, &xs)?;
-    assert_eq!(y.device(), device, "{}: output device", case.name);
-    let w: Vec<T> = (0..y.numel()).map(|i| T::of(((i * 37) % 11) as f64 / 5.0 - 0.9)).collect();
-    let w = Tensor::from_slice_on(&w, y.shape(), device)?;
-    let grads = y.mul(&w)?.sum_all()?.backward()?;
-    let mut gs = Vec::new();
-    for (i, x) in xs.iter().enumerate() {
-        let g = grads.get(x).unwrap_or_else(|| panic!("{}: no gradient for input {i}", case.name));
-        assert_eq!(g.device(), device, "{}: device of the gradient of input {i}", case.name);
-        assert_eq!(g.shape(), x.shape(), "{}: shape of the gradient of input {i}", case.name);
-        gs.push(g.to_vec()?);
-    }
-    Ok(((y.to_vec()?, y.shape().to_vec()), gs))
+    output_and_input_grads(case.name, &y, &xs, device)
 }
 
 fn run_cases<T: Float>(seed: u64) {
