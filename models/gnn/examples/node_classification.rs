@@ -213,61 +213,49 @@ fn plot_curve(path: &PathBuf, title: &str, history: &[EpochStats]) -> Result<()>
     let root = SVGBackend::new(path, (900, 700)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(&e))?;
     let (top, bottom) = root.split_vertically(350);
-    let n = history.len() as f64;
     let max_loss = history
         .iter()
         .flat_map(|s| [s.loss, s.val_loss])
         .filter(|v| v.is_finite())
         .fold(0.0, f64::max)
         .max(1e-3);
-    let mut chart = ChartBuilder::on(&top)
-        .caption(format!("{title}: loss"), ("sans-serif", 20))
-        .margin(10)
-        .x_label_area_size(30)
-        .y_label_area_size(50)
-        .build_cartesian_2d(0.0..n, 0.0..max_loss * 1.05)
+    let losses: [Series; 2] = [("train loss", BLUE, |s| s.loss), ("val loss", RED, |s| s.val_loss)];
+    draw_panel(&top, &format!("{title}: loss"), "cross-entropy", max_loss * 1.05, &losses, history)
         .map_err(|e| err(&e))?;
-    chart.configure_mesh().x_desc("epoch").y_desc("cross-entropy").draw().map_err(|e| err(&e))?;
-    let series: [Series; 2] = [("train loss", BLUE, |s| s.loss), ("val loss", RED, |s| s.val_loss)];
-    for (name, color, f) in series {
-        chart
-            .draw_series(LineSeries::new(history.iter().map(|s| (s.epoch as f64, f(s))), color))
-            .map_err(|e| err(&e))?
-            .label(name)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
-    }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE)
-        .border_style(BLACK)
-        .draw()
-        .map_err(|e| err(&e))?;
-    let mut chart = ChartBuilder::on(&bottom)
-        .caption(format!("{title}: accuracy"), ("sans-serif", 20))
-        .margin(10)
-        .x_label_area_size(30)
-        .y_label_area_size(50)
-        .build_cartesian_2d(0.0..n, 0.0..100.0)
-        .map_err(|e| err(&e))?;
-    chart.configure_mesh().x_desc("epoch").y_desc("accuracy (%)").draw().map_err(|e| err(&e))?;
-    let series: [Series; 3] = [
+    let accuracies: [Series; 3] = [
         ("train", BLUE, |s| s.train_acc),
         ("validation", RED, |s| s.val_acc),
         ("test", GREEN, |s| s.test_acc),
     ];
-    for (name, color, f) in series {
+    draw_panel(&bottom, &format!("{title}: accuracy"), "accuracy (%)", 100.0, &accuracies, history)
+        .map_err(|e| err(&e))?;
+    root.present().map_err(|e| err(&e))?;
+    Ok(())
+}
+
+/// One panel: the curves `series` over the epochs of `history`, y from 0 to `y_max`, with a
+/// legend.
+fn draw_panel(
+    area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    caption: &str,
+    y_desc: &str,
+    y_max: f64,
+    series: &[Series],
+    history: &[EpochStats],
+) -> std::result::Result<(), Box<dyn std::error::Error>> {
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, ("sans-serif", 20))
+        .margin(10)
+        .x_label_area_size(30)
+        .y_label_area_size(50)
+        .build_cartesian_2d(0.0..history.len() as f64, 0.0..y_max)?;
+    chart.configure_mesh().x_desc("epoch").y_desc(y_desc).draw()?;
+    for &(name, color, f) in series {
         chart
-            .draw_series(LineSeries::new(history.iter().map(|s| (s.epoch as f64, f(s))), color))
-            .map_err(|e| err(&e))?
+            .draw_series(LineSeries::new(history.iter().map(|s| (s.epoch as f64, f(s))), color))?
             .label(name)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE)
-        .border_style(BLACK)
-        .draw()
-        .map_err(|e| err(&e))?;
-    root.present().map_err(|e| err(&e))?;
+    chart.configure_series_labels().background_style(WHITE).border_style(BLACK).draw()?;
     Ok(())
 }

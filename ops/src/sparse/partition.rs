@@ -50,21 +50,7 @@ pub fn for_row_blocks<T: Send, F>(row_ptr: &[Idx], work: usize, out: &mut [T], w
 where
     F: Fn(Range<usize>, &mut [T]) + Sync,
 {
-    let n_rows = row_ptr.len() - 1;
-    let n_blocks = n_blocks_for(work);
-    if n_blocks == 1 {
-        f(0..n_rows, out);
-        return;
-    }
-    let bounds = row_blocks(row_ptr, n_blocks);
-    let mut parts = Vec::with_capacity(n_blocks);
-    let mut rest = out;
-    for w in bounds.windows(2) {
-        let (head, tail) = rest.split_at_mut((w[1] - w[0]) * width);
-        parts.push((w[0]..w[1], head));
-        rest = tail;
-    }
-    run_blocks(parts, |(r, o)| f(r, o));
+    for_blocks(row_ptr, work, out, |rows| rows.len() * width, f);
 }
 
 /// [`for_row_blocks`] with two outputs per row: `out` (`width` per row) and `aux` (`aux_width`
@@ -106,6 +92,21 @@ pub fn for_edge_blocks<T: Send, F>(row_ptr: &[Idx], work: usize, out: &mut [T], 
 where
     F: Fn(Range<usize>, &mut [T]) + Sync,
 {
+    let edges = |rows: Range<usize>| (row_ptr[rows.end] - row_ptr[rows.start]) as usize * per_edge;
+    for_blocks(row_ptr, work, out, edges, f);
+}
+
+/// Splits `out` into consecutive parts of `len(rows)` entries for row blocks of `row_ptr` and
+/// runs `f(rows, part)` on each (serially for small `work`).
+fn for_blocks<T: Send, F>(
+    row_ptr: &[Idx],
+    work: usize,
+    out: &mut [T],
+    len: impl Fn(Range<usize>) -> usize,
+    f: F,
+) where
+    F: Fn(Range<usize>, &mut [T]) + Sync,
+{
     let n_rows = row_ptr.len() - 1;
     let n_blocks = n_blocks_for(work);
     if n_blocks == 1 {
@@ -116,8 +117,7 @@ where
     let mut parts = Vec::with_capacity(n_blocks);
     let mut rest = out;
     for w in bounds.windows(2) {
-        let len = (row_ptr[w[1]] - row_ptr[w[0]]) as usize * per_edge;
-        let (head, tail) = rest.split_at_mut(len);
+        let (head, tail) = rest.split_at_mut(len(w[0]..w[1]));
         parts.push((w[0]..w[1], head));
         rest = tail;
     }
